@@ -1,0 +1,94 @@
+package drift
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Sample is a compact numeric sample: its sorted distinct values and how
+// often each occurred. It has the same layout as profile.Values, so a
+// baseline kept in a profile converts with drift.Sample(*values).
+//
+// A valid Sample has Values strictly ascending and free of NaN, Counts of the
+// same length and every count positive. The zero Sample is valid and empty.
+type Sample struct {
+	Values []float64
+	Counts []int64
+}
+
+// NewSample builds a Sample from raw values in any order. NaN values are
+// skipped: they are missing data, not points of a distribution, and a caller
+// that cares counts them separately. Infinities are kept. raw is not
+// modified.
+func NewSample(raw []float64) Sample {
+	xs := make([]float64, 0, len(raw))
+	for _, x := range raw {
+		if !math.IsNaN(x) {
+			xs = append(xs, x)
+		}
+	}
+	slices.Sort(xs)
+	distinct := 0
+	for i := range xs {
+		if i == 0 || xs[i] != xs[i-1] {
+			distinct++
+		}
+	}
+	s := Sample{Values: make([]float64, 0, distinct), Counts: make([]int64, 0, distinct)}
+	for i := 0; i < len(xs); {
+		j := i + 1
+		for j < len(xs) && xs[j] == xs[i] {
+			j++
+		}
+		s.Values = append(s.Values, xs[i])
+		s.Counts = append(s.Counts, int64(j-i))
+		i = j
+	}
+	return s
+}
+
+// N returns the number of observations in s.
+func (s Sample) N() int64 {
+	var n int64
+	for _, c := range s.Counts {
+		n += c
+	}
+	return n
+}
+
+// Validate reports whether s is a valid Sample (see Sample). The statistics
+// of this package return NaN for an invalid Sample rather than fail, so a
+// caller that builds Samples by hand checks them here.
+func (s Sample) Validate() error {
+	if len(s.Values) != len(s.Counts) {
+		return fmt.Errorf("sample has %d values but %d counts", len(s.Values), len(s.Counts))
+	}
+	var n int64
+	for i, v := range s.Values {
+		if math.IsNaN(v) {
+			return fmt.Errorf("sample value %d is NaN", i)
+		}
+		if i > 0 && !(s.Values[i-1] < v) {
+			return fmt.Errorf("sample values %d and %d are not strictly ascending", i-1, i)
+		}
+		if s.Counts[i] <= 0 {
+			return fmt.Errorf("sample count %d is %d, want positive", i, s.Counts[i])
+		}
+		if n > math.MaxInt64-s.Counts[i] {
+			return errors.New("sample counts overflow int64")
+		}
+		n += s.Counts[i]
+	}
+	return nil
+}
+
+// usable reports whether s is valid and non-empty, and returns its size.
+func (s Sample) usable() (int64, bool) {
+	if s.Validate() != nil {
+		return 0, false
+	}
+	n := s.N()
+	return n, n > 0
+}

@@ -1,0 +1,68 @@
+package cli
+
+import (
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
+)
+
+// progressDelay is how long work runs before a progress bar appears: short
+// jobs stay quiet.
+const progressDelay = 2 * time.Second
+
+// progress shows a row counter on a terminal's stderr for work that runs
+// longer than progressDelay; it prints nothing when stderr is not a
+// terminal or with --quiet.
+type progress struct {
+	mu     sync.Mutex
+	desc   string
+	w      io.Writer
+	start  time.Time
+	bar    *progressbar.ProgressBar
+	active bool
+}
+
+func (a *app) newProgress(desc string) *progress {
+	p := &progress{desc: desc, w: a.stderr, start: time.Now()}
+	f, ok := a.stderr.(*os.File)
+	p.active = !a.quiet && ok && isatty.IsTerminal(f.Fd())
+	return p
+}
+
+// rows reports the number of rows done so far.
+func (p *progress) rows(n int64) {
+	if !p.active {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar == nil {
+		if time.Since(p.start) < progressDelay {
+			return
+		}
+		p.bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription(p.desc),
+			progressbar.OptionSetItsString("rows"),
+			progressbar.OptionShowIts(),
+			progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	p.bar.Set64(n)
+}
+
+// done removes the bar.
+func (p *progress) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Finish()
+		p.bar = nil
+	}
+}

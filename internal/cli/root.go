@@ -1,0 +1,128 @@
+// Package cli is poisonguard's command tree. It parses flags into each
+// package's options, runs them, renders their results and maps outcomes to
+// exit codes: 0 clean, 1 findings, 2 usage, input or I/O errors.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes shared by every command.
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitError    = 2
+)
+
+// errFindings is returned by a command whose judgement failed: the report
+// has been printed and the process exits 1.
+var errFindings = errors.New("findings")
+
+// app carries what every command shares.
+type app struct {
+	stdout, stderr io.Writer
+	logger         *slog.Logger
+	quiet          bool
+	logLevel       string
+	logFormat      string
+}
+
+// Main runs the command line and returns the process exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFindings):
+		return exitFindings
+	}
+	fmt.Fprintf(stderr, "poisonguard: %v\n", err)
+	return exitError
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "poisonguard",
+		Short: "Defend ML pipelines against model poisoning",
+		Long: `poisonguard gates training data, scans for poisoned samples, signs and
+verifies model artifacts and watches models in production.
+
+Exit codes: 0 clean or verified, 1 findings or verification failed,
+2 usage, input or I/O error.`,
+		Example: `  # Profile a trusted dataset, then gate a new batch against it
+  poisonguard data profile train.csv --label target -o baseline.json
+  poisonguard data check new_batch.csv --baseline baseline.json --label target`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return a.setupLogging()
+		},
+	}
+	pf := root.PersistentFlags()
+	pf.BoolVarP(&a.quiet, "quiet", "q", false, "no progress output")
+	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
+	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
+	root.AddCommand(a.versionCommand(), a.dataCommand(), a.demoCommand())
+	return root
+}
+
+func (a *app) setupLogging() error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+		return usageError{fmt.Errorf("--log-level: %w", err)}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch a.logFormat {
+	case "text":
+		a.logger = slog.New(slog.NewTextHandler(a.stderr, opts))
+	case "json":
+		a.logger = slog.New(slog.NewJSONHandler(a.stderr, opts))
+	default:
+		return usageError{fmt.Errorf("--log-format must be text or json, not %q", a.logFormat)}
+	}
+	return nil
+}
+
+// usageError marks a mistake in the command line.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// Version is set at link time with -ldflags "-X ...cli.Version=v1.2.3";
+// otherwise the module version from the build info is shown.
+var Version = ""
+
+func (a *app) versionCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:     "version",
+		Short:   "Print the version",
+		Args:    cobra.NoArgs,
+		Example: "  poisonguard version",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v := Version
+			info, ok := debug.ReadBuildInfo()
+			if v == "" && ok {
+				v = info.Main.Version
+			}
+			goVersion := "unknown"
+			if ok {
+				goVersion = info.GoVersion
+			}
+			_, err := fmt.Fprintf(a.stdout, "poisonguard %s (%s)\n", v, goVersion)
+			return err
+		},
+	}
+}

@@ -1,0 +1,337 @@
+package profile
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+)
+
+// DefaultRowCapacity is how many distinct row hashes a profile keeps. Up to
+// that many distinct rows, duplicate counts and baseline look-ups are exact;
+// beyond it the profile keeps the DefaultRowCapacity smallest hashes, a
+// uniform sample of the distinct rows (a bottom-k, or KMV, sketch), and
+// duplicate figures are estimated from it. Memory while profiling is about
+// 24 bytes a kept row (peaking at twice the capacity between trims: about
+// 100 MB at the default), and about 4 bytes a row in the profile file.
+const DefaultRowCapacity = 1 << 20
+
+// RowSet is a bounded, mergeable set of row feature hashes with each row's
+// multiplicity and label.
+type RowSet struct {
+	capacity  int
+	threshold uint64 // hashes above it are not kept; MaxUint64 while exact
+	entries   map[uint64]rowEntry
+	classes   []string // label names by index, for encoding
+}
+
+type rowEntry struct {
+	count    uint32
+	conflict bool   // the same features appeared with different labels
+	label    uint64 // label hash of the first occurrence; 0 = none
+}
+
+func newRowSet(capacity int) *RowSet {
+	return &RowSet{capacity: capacity, threshold: math.MaxUint64, entries: make(map[uint64]rowEntry)}
+}
+
+// Exact reports whether the set holds every distinct row.
+func (r *RowSet) Exact() bool { return r.threshold == math.MaxUint64 }
+
+// Coverage is the share of the hash space the set covers: 1 while exact,
+// else the fraction of distinct rows it samples.
+func (r *RowSet) Coverage() float64 {
+	if r.Exact() {
+		return 1
+	}
+	return (float64(r.threshold) + 1) / math.Exp2(64)
+}
+
+// Len returns the number of distinct rows kept.
+func (r *RowSet) Len() int { return len(r.entries) }
+
+func (r *RowSet) add(h, label uint64) {
+	if h > r.threshold {
+		return
+	}
+	e, ok := r.entries[h]
+	switch {
+	case !ok:
+		r.entries[h] = rowEntry{count: 1, label: label}
+	default:
+		if e.count < math.MaxUint32 {
+			e.count++
+		}
+		if e.label != label {
+			e.conflict = true
+		}
+		r.entries[h] = e
+	}
+	if len(r.entries) > 2*r.capacity {
+		r.trim()
+	}
+}
+
+// trim drops all but the capacity smallest hashes.
+func (r *RowSet) trim() {
+	if len(r.entries) <= r.capacity {
+		return
+	}
+	keys := make([]uint64, 0, len(r.entries))
+	for k := range r.entries {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	r.threshold = keys[r.capacity-1]
+	for _, k := range keys[r.capacity:] {
+		delete(r.entries, k)
+	}
+}
+
+// Lookup tells whether a row hash is covered by the set and, if present,
+// its label hash and whether it was seen with conflicting labels.
+func (r *RowSet) Lookup(h uint64) (covered, present bool, label uint64, conflict bool) {
+	if h > r.threshold {
+		return false, false, 0, false
+	}
+	e, ok := r.entries[h]
+	return true, ok, e.label, e.conflict
+}
+
+// Duplicates returns the number of rows that repeat an earlier row's
+// features, and of rows whose features occur with more than one label; both
+// exact while the set is exact, else estimated from the sample.
+func (r *RowSet) Duplicates() (dup, conflicting float64) {
+	for _, e := range r.entries {
+		dup += float64(e.count - 1)
+		if e.conflict {
+			conflicting += float64(e.count)
+		}
+	}
+	c := r.Coverage()
+	return dup / c, conflicting / c
+}
+
+// merge folds o into r.
+func (r *RowSet) merge(o *RowSet) {
+	r.threshold = min(r.threshold, o.threshold)
+	for k := range r.entries {
+		if k > r.threshold {
+			delete(r.entries, k)
+		}
+	}
+	for k, oe := range o.entries {
+		if k > r.threshold {
+			continue
+		}
+		e, ok := r.entries[k]
+		if !ok {
+			r.entries[k] = oe
+			continue
+		}
+		e.count = uint32(min(uint64(e.count)+uint64(oe.count), math.MaxUint32))
+		e.conflict = e.conflict || oe.conflict || e.label != oe.label
+		r.entries[k] = e
+	}
+	r.trim()
+}
+
+type rowSetJSON struct {
+	Capacity  int    `json:"capacity"`
+	Threshold string `json:"threshold"`
+	Distinct  int    `json:"distinct"`
+	Entries   string `json:"entries"`
+}
+
+// Limits on a decoded row set.
+const (
+	// MaxRowCapacity caps the capacity a profile may declare.
+	MaxRowCapacity = 1 << 26
+	// MaxEncodedRowBytes caps a row set's decompressed encoding.
+	MaxEncodedRowBytes = 1 << 30
+)
+
+const conflictLabel = math.MaxUint32
+
+// MarshalJSON encodes the kept hashes in order as deltas, with counts and
+// label indexes into the profile's classes, DEFLATE-compressed, base64.
+func (r *RowSet) MarshalJSON() ([]byte, error) {
+	index := make(map[uint64]uint64, len(r.classes))
+	for i, c := range r.classes {
+		index[labelHash(c)] = uint64(i) + 1
+	}
+	keys := make([]uint64, 0, len(r.entries))
+	for k := range r.entries {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var raw []byte
+	var prev uint64
+	for _, k := range keys {
+		e := r.entries[k]
+		lab := index[e.label]
+		if e.conflict {
+			lab = conflictLabel
+		}
+		raw = binary.AppendUvarint(raw, k-prev)
+		raw = binary.AppendUvarint(raw, uint64(e.count))
+		raw = binary.AppendUvarint(raw, lab)
+		prev = k
+	}
+	var z bytes.Buffer
+	fw, _ := flate.NewWriter(&z, flate.BestSpeed)
+	fw.Write(raw)
+	if err := fw.Close(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(rowSetJSON{
+		Capacity:  r.capacity,
+		Threshold: fmt.Sprintf("%016x", r.threshold),
+		Distinct:  len(keys),
+		Entries:   base64.StdEncoding.EncodeToString(z.Bytes()),
+	})
+}
+
+// UnmarshalJSON decodes and validates a row set; classes must be set on the
+// profile afterwards by resolve.
+func (r *RowSet) UnmarshalJSON(b []byte) error {
+	var j rowSetJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	if j.Capacity < 1 || j.Capacity > MaxRowCapacity || j.Distinct < 0 || j.Distinct > j.Capacity {
+		return fmt.Errorf("row hashes: capacity %d and distinct %d out of range", j.Capacity, j.Distinct)
+	}
+	tb, err := hex.DecodeString(j.Threshold)
+	if err != nil || len(tb) != 8 {
+		return errors.New("row hashes: threshold must be 16 hex digits")
+	}
+	z, err := base64.StdEncoding.DecodeString(j.Entries)
+	if err != nil {
+		return fmt.Errorf("row hashes: %w", err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(z)), MaxEncodedRowBytes))
+	if err != nil {
+		return fmt.Errorf("row hashes: %w", err)
+	}
+	out := newRowSet(j.Capacity)
+	out.threshold = binary.BigEndian.Uint64(tb)
+	rd := bytes.NewReader(raw)
+	var key uint64
+	for i := 0; i < j.Distinct; i++ {
+		d, e1 := binary.ReadUvarint(rd)
+		c, e2 := binary.ReadUvarint(rd)
+		l, e3 := binary.ReadUvarint(rd)
+		if err := errors.Join(e1, e2, e3); err != nil {
+			return fmt.Errorf("row hashes: entry %d: %w", i, err)
+		}
+		if (i > 0 && d == 0) || key+d < key || c == 0 || c > math.MaxUint32 || (l > MaxClasses && l != conflictLabel) {
+			return fmt.Errorf("row hashes: entry %d is malformed", i)
+		}
+		key += d
+		if key > out.threshold {
+			return fmt.Errorf("row hashes: entry %d lies above the threshold", i)
+		}
+		out.entries[key] = rowEntry{count: uint32(c), conflict: l == conflictLabel, label: l}
+	}
+	if rd.Len() != 0 {
+		return errors.New("row hashes: trailing bytes")
+	}
+	*r = *out
+	return nil
+}
+
+// resolve turns decoded label indexes into label hashes once the profile's
+// classes are known.
+func (r *RowSet) resolve(classes []string) error {
+	r.classes = classes
+	for k, e := range r.entries {
+		switch {
+		case e.conflict:
+			e.label = 0
+		case e.label == 0:
+		case e.label > uint64(len(classes)):
+			return fmt.Errorf("row hashes: label index %d out of range (%d classes)", e.label, len(classes))
+		default:
+			e.label = labelHash(classes[e.label-1])
+		}
+		r.entries[k] = e
+	}
+	return nil
+}
+
+// Fingerprint is an order-independent 128-bit digest of a dataset's rows
+// (features and label): the sum, lane by lane, of every row's hash. Equal
+// multisets of rows give equal fingerprints whatever the file format, row
+// order or sharding, and fingerprints of shards add up to the whole's.
+type Fingerprint struct {
+	Rows   int64
+	h1, h2 uint64
+}
+
+func (f *Fingerprint) add(h1, h2, label uint64) {
+	f.Rows++
+	f.h1 += mix64(h1 ^ label)
+	f.h2 += mix64(h2 ^ bitsRotate(label))
+}
+
+func bitsRotate(x uint64) uint64 { return x<<29 | x>>35 }
+
+func (f *Fingerprint) merge(o Fingerprint) {
+	f.Rows += o.Rows
+	f.h1 += o.h1
+	f.h2 += o.h2
+}
+
+// String renders the fingerprint as "pgfp1:" and 32 hex digits.
+func (f Fingerprint) String() string {
+	return fmt.Sprintf("pgfp1:%016x%016x", mix64(f.h1^uint64(f.Rows)), f.h2^mix64(uint64(f.Rows)))
+}
+
+type fingerprintJSON struct {
+	Rows   int64  `json:"rows"`
+	Digest string `json:"digest"`
+	Sums   string `json:"sums"`
+}
+
+// MarshalJSON writes the digest and the lane sums needed to merge.
+func (f Fingerprint) MarshalJSON() ([]byte, error) {
+	return json.Marshal(fingerprintJSON{Rows: f.Rows, Digest: f.String(), Sums: fmt.Sprintf("%016x%016x", f.h1, f.h2)})
+}
+
+// UnmarshalJSON reads a fingerprint and checks its digest.
+func (f *Fingerprint) UnmarshalJSON(b []byte) error {
+	var j fingerprintJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	raw, err := hex.DecodeString(j.Sums)
+	if err != nil || len(raw) != 16 || j.Rows < 0 {
+		return errors.New("fingerprint: sums must be 32 hex digits")
+	}
+	g := Fingerprint{Rows: j.Rows, h1: binary.BigEndian.Uint64(raw[:8]), h2: binary.BigEndian.Uint64(raw[8:])}
+	if !strings.EqualFold(g.String(), j.Digest) {
+		return errors.New("fingerprint: digest does not match its sums")
+	}
+	*f = g
+	return nil
+}
+
+// Each calls fn for every kept row hash with its multiplicity, label hash
+// (0 for none or conflicting) and whether its labels conflict.
+func (r *RowSet) Each(fn func(h uint64, count int64, label uint64, conflict bool)) {
+	for h, e := range r.entries {
+		fn(h, int64(e.count), e.label, e.conflict)
+	}
+}
+
+// Threshold returns the largest hash the set covers.
+func (r *RowSet) Threshold() uint64 { return r.threshold }

@@ -1,0 +1,213 @@
+package profile
+
+import (
+	"bytes"
+	"compress/flate"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+)
+
+// Values is an exact sample of a numeric column: its sorted distinct finite
+// values and how often each occurred. Profiles keep it while a column has
+// at most Options.ExactLimit values, so that tests against the baseline
+// (KS, Wasserstein, PSI binning) are exact rather than sketched.
+type Values struct {
+	Values []float64
+	Counts []int64
+}
+
+// N returns the number of values the sample holds.
+func (v *Values) N() int64 {
+	var n int64
+	for _, c := range v.Counts {
+		n += c
+	}
+	return n
+}
+
+// compact turns raw values (any order, finite) into a Values sample. It
+// sorts raw in place.
+func compact(raw []float64) *Values {
+	slices.Sort(raw)
+	out := &Values{}
+	for i := 0; i < len(raw); {
+		j := i + 1
+		for j < len(raw) && raw[j] == raw[i] {
+			j++
+		}
+		out.Values = append(out.Values, raw[i])
+		out.Counts = append(out.Counts, int64(j-i))
+		i = j
+	}
+	return out
+}
+
+// mergeValues merges two samples into a new one.
+func mergeValues(a, b *Values) *Values {
+	out := &Values{
+		Values: make([]float64, 0, len(a.Values)+len(b.Values)),
+		Counts: make([]int64, 0, len(a.Values)+len(b.Values)),
+	}
+	i, j := 0, 0
+	for i < len(a.Values) || j < len(b.Values) {
+		switch {
+		case j == len(b.Values) || (i < len(a.Values) && a.Values[i] < b.Values[j]):
+			out.Values, out.Counts = append(out.Values, a.Values[i]), append(out.Counts, a.Counts[i])
+			i++
+		case i == len(a.Values) || b.Values[j] < a.Values[i]:
+			out.Values, out.Counts = append(out.Values, b.Values[j]), append(out.Counts, b.Counts[j])
+			j++
+		default:
+			out.Values, out.Counts = append(out.Values, a.Values[i]), append(out.Counts, a.Counts[i]+b.Counts[j])
+			i++
+			j++
+		}
+	}
+	return out
+}
+
+// expand returns every value of the sample in order, repeated by count.
+func (v *Values) expand() []float64 {
+	out := make([]float64, 0, v.N())
+	for i, x := range v.Values {
+		for range v.Counts[i] {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// Quantile returns the q-quantile with linear interpolation between order
+// statistics (numpy's default "linear" method).
+func (v *Values) Quantile(q float64) float64 {
+	n := v.N()
+	if n == 0 {
+		return math.NaN()
+	}
+	pos := q * float64(n-1)
+	lo := int64(math.Floor(pos))
+	frac := pos - float64(lo)
+	a := v.at(lo)
+	if frac == 0 || lo+1 >= n {
+		return a
+	}
+	return a + frac*(v.at(lo+1)-a)
+}
+
+// at returns the k-th smallest value (0-based).
+func (v *Values) at(k int64) float64 {
+	for i, c := range v.Counts {
+		if k < c {
+			return v.Values[i]
+		}
+		k -= c
+	}
+	return v.Values[len(v.Values)-1]
+}
+
+// Limits on an encoded sample, checked when a profile is read.
+const (
+	// MaxEncodedValuesBytes caps one column's encoded exact sample.
+	MaxEncodedValuesBytes = 64 << 20
+	// MaxDistinctValues caps the distinct values of one decoded sample.
+	MaxDistinctValues = 10_000_000
+)
+
+// The encoding: uvarint distinct count, then per value the uvarint delta of
+// its order-preserving 64-bit key from the previous key and the uvarint
+// count; the whole DEFLATE-compressed and base64-encoded in JSON.
+func orderKey(f float64) uint64 {
+	b := math.Float64bits(f)
+	if b>>63 == 1 {
+		return ^b
+	}
+	return b | 1<<63
+}
+
+func fromOrderKey(k uint64) float64 {
+	if k>>63 == 1 {
+		return math.Float64frombits(k &^ (1 << 63))
+	}
+	return math.Float64frombits(^k)
+}
+
+// MarshalJSON encodes the sample compactly as a base64 string.
+func (v *Values) MarshalJSON() ([]byte, error) {
+	var raw bytes.Buffer
+	var tmp [binary.MaxVarintLen64]byte
+	raw.Write(tmp[:binary.PutUvarint(tmp[:], uint64(len(v.Values)))])
+	var prev uint64
+	for i, x := range v.Values {
+		k := orderKey(x)
+		raw.Write(tmp[:binary.PutUvarint(tmp[:], k-prev)])
+		raw.Write(tmp[:binary.PutUvarint(tmp[:], uint64(v.Counts[i]))])
+		prev = k
+	}
+	var z bytes.Buffer
+	fw, err := flate.NewWriter(&z, flate.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	fw.Write(raw.Bytes())
+	if err := fw.Close(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(base64.StdEncoding.EncodeToString(z.Bytes()))
+}
+
+// UnmarshalJSON decodes and validates an encoded sample.
+func (v *Values) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	z, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return fmt.Errorf("exact values: %w", err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(z)), MaxEncodedValuesBytes+1))
+	if err != nil {
+		return fmt.Errorf("exact values: %w", err)
+	}
+	if len(raw) > MaxEncodedValuesBytes {
+		return fmt.Errorf("exact values: more than %d bytes", MaxEncodedValuesBytes)
+	}
+	r := bytes.NewReader(raw)
+	n, err := binary.ReadUvarint(r)
+	if err != nil {
+		return fmt.Errorf("exact values: %w", err)
+	}
+	if n > MaxDistinctValues || n > uint64(len(raw)) {
+		return fmt.Errorf("exact values: %d distinct values exceed the limit", n)
+	}
+	out := Values{Values: make([]float64, 0, n), Counts: make([]int64, 0, n)}
+	var key uint64
+	for i := uint64(0); i < n; i++ {
+		d, err1 := binary.ReadUvarint(r)
+		c, err2 := binary.ReadUvarint(r)
+		if err := errors.Join(err1, err2); err != nil {
+			return fmt.Errorf("exact values: entry %d: %w", i, err)
+		}
+		if (i > 0 && d == 0) || key+d < key || c == 0 || c > math.MaxInt64/2 {
+			return fmt.Errorf("exact values: entry %d is out of order or empty", i)
+		}
+		key += d
+		f := fromOrderKey(key)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("exact values: entry %d is not finite", i)
+		}
+		out.Values = append(out.Values, f)
+		out.Counts = append(out.Counts, int64(c))
+	}
+	if r.Len() != 0 {
+		return errors.New("exact values: trailing bytes")
+	}
+	*v = out
+	return nil
+}
