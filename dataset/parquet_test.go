@@ -298,6 +298,12 @@ func TestParquetErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	type uuidRow struct {
+		X float64  `parquet:"x"`
+		U [16]byte `parquet:"u"`
+	}
+	uuidPath := writeParquet(t, []uuidRow{{X: 1}})
+
 	tests := []struct {
 		name       string
 		path       string
@@ -308,6 +314,7 @@ func TestParquetErrors(t *testing.T) {
 	}{
 		{name: "missing label", path: path, opts: dataset.Options{Label: "nope"}, wantText: `"id", "x", "n"`},
 		{name: "missing id", path: path, opts: dataset.Options{ID: "nope"}, wantText: `no id column "nope"`},
+		{name: "unsupported type", path: uuidPath, opts: dataset.Options{}, wantText: `column "u" has type FIXED_LEN_BYTE_ARRAY`},
 		{name: "corrupt page", path: corruptPath, opts: dataset.Options{Format: dataset.FormatParquet}, wantInput: true, wantOffset: xPage},
 		{name: "truncated", path: truncPath, opts: dataset.Options{Format: dataset.FormatParquet}, wantInput: true, wantOffset: -2},
 	}

@@ -134,3 +134,31 @@ func FormatLabel(v float64) string {
 	}
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
+
+// CopyTo copies b into dst, reusing dst's storage where it is large
+// enough, so that a consumer can keep a batch past the source's next call.
+func (b *Batch) CopyTo(dst *Batch) {
+	dst.Offset, dst.Rows = b.Offset, b.Rows
+	if cap(dst.Cols) < len(b.Cols) {
+		dst.Cols = make([]Vector, len(b.Cols))
+	}
+	dst.Cols = dst.Cols[:len(b.Cols)]
+	for i, v := range b.Cols {
+		dst.Cols[i].Num = copyInto(dst.Cols[i].Num, v.Num)
+		dst.Cols[i].Str = copyInto(dst.Cols[i].Str, v.Str)
+	}
+	dst.Labels = copyInto(dst.Labels, b.Labels)
+	dst.IDs = copyInto(dst.IDs, b.IDs)
+}
+
+func copyInto[T any](dst, src []T) []T {
+	if src == nil {
+		return nil
+	}
+	if cap(dst) < len(src) {
+		dst = make([]T, len(src))
+	}
+	dst = dst[:len(src)]
+	copy(dst, src)
+	return dst
+}

@@ -14,26 +14,27 @@ type Moments struct {
 	Max  float64 `json:"max"`
 }
 
-// addBlock folds a block of finite values in: a two-pass mean and M2 over
-// the block (cheap and accurate), then a Chan merge.
-func (m *Moments) addBlock(xs []float64) {
+// addBlock folds a block of finite values with the given sum in: a
+// two-pass mean and M2 over the block (cheap and accurate), then a Chan
+// merge.
+func (m *Moments) addBlock(xs []float64, sum float64) {
 	if len(xs) == 0 {
 		return
 	}
-	var sum float64
-	lo, hi := xs[0], xs[0]
-	for _, x := range xs {
-		sum += x
-		lo = min(lo, x)
-		hi = max(hi, x)
-	}
 	n := float64(len(xs))
 	mean := sum / n
+	lo, hi := xs[0], xs[0]
 	var m2, comp float64
 	for _, x := range xs {
 		d := x - mean
 		m2 += d * d
 		comp += d
+		if x < lo {
+			lo = x
+		}
+		if x > hi {
+			hi = x
+		}
 	}
 	// Corrected two-pass formula (Chan, Golub and LeVeque 1983).
 	m2 -= comp * comp / n

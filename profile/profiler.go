@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/poisonguard/poisonguard/dataset"
@@ -76,9 +77,118 @@ type Profiler struct {
 
 // colState is the running state of one column.
 type colState struct {
-	col     *Column
-	exact   []float64 // finite values while within the exact limit
-	scratch []float64
+	col *Column
+	// The exact store holds the finite values while within the exact
+	// limit: counts per value while the column has few distinct values
+	// (images, codes, integers), then raw values in chunks, so that
+	// growing never copies what is already stored.
+	small     map[float64]int64
+	smallFull bool
+	chunks    [][]float64
+	nexact    int64
+	scratch   []float64
+}
+
+const (
+	// maxSmallDistinct is how many distinct values the exact store counts
+	// before it keeps further values raw.
+	maxSmallDistinct = 4096
+	// exactChunk is the number of values in one chunk of raw values.
+	exactChunk = 1 << 15
+)
+
+// keep adds finite values to the exact store.
+func (s *colState) keep(xs []float64) {
+	s.nexact += int64(len(xs))
+	if !s.smallFull {
+		if s.small == nil {
+			s.small = make(map[float64]int64)
+		}
+		xs = xs[s.keepSmall(xs):]
+	}
+	for len(xs) > 0 {
+		if n := len(s.chunks); n == 0 || len(s.chunks[n-1]) == cap(s.chunks[n-1]) {
+			s.chunks = append(s.chunks, make([]float64, 0, exactChunk))
+		}
+		last := &s.chunks[len(s.chunks)-1]
+		k := min(len(xs), cap(*last)-len(*last))
+		*last = append(*last, xs[:k]...)
+		xs = xs[k:]
+	}
+}
+
+// keepSmall counts values run by run until a new value would exceed
+// maxSmallDistinct; it returns how many values it took.
+func (s *colState) keepSmall(xs []float64) int {
+	for i := 0; i < len(xs); {
+		x := xs[i]
+		j := i + 1
+		for j < len(xs) && xs[j] == x {
+			j++
+		}
+		c, ok := s.small[x]
+		if !ok && len(s.small) >= maxSmallDistinct {
+			s.smallFull = true
+			return i
+		}
+		s.small[x] = c + int64(j-i)
+		i = j
+	}
+	return len(xs)
+}
+
+// values compacts the exact store into a sample and releases it.
+func (s *colState) values() *Values {
+	parts := make([]*Values, 0, len(s.chunks)+1)
+	if len(s.small) > 0 {
+		v := &Values{}
+		for x := range s.small {
+			v.Values = append(v.Values, x)
+		}
+		slices.Sort(v.Values)
+		for _, x := range v.Values {
+			v.Counts = append(v.Counts, s.small[x])
+		}
+		parts = append(parts, v)
+	}
+	for _, c := range s.chunks {
+		parts = append(parts, compact(c))
+	}
+	s.small, s.chunks, s.nexact = nil, nil, 0
+	// Merge pairwise, round by round: O(n log k).
+	for len(parts) > 1 {
+		next := parts[:0:0]
+		for i := 0; i < len(parts); i += 2 {
+			if i+1 == len(parts) {
+				next = append(next, parts[i])
+				continue
+			}
+			next = append(next, mergeValues(parts[i], parts[i+1]))
+		}
+		parts = next
+	}
+	if len(parts) == 0 {
+		return &Values{}
+	}
+	return parts[0]
+}
+
+// toSketch moves the exact store into a new KLL sketch.
+func (s *colState) toSketch(k int) *KLL {
+	sk := NewKLL(k)
+	v := s.values()
+	block := make([]float64, 0, exactChunk)
+	for i, x := range v.Values {
+		for range v.Counts[i] {
+			if len(block) == cap(block) {
+				sk.UpdateMany(block)
+				block = block[:0]
+			}
+			block = append(block, x)
+		}
+	}
+	sk.UpdateMany(block)
+	return sk
 }
 
 // New returns a profiler for sources with the given schema.
@@ -171,6 +281,10 @@ func (s *colState) add(v dataset.Vector, rows int, opts Options) {
 		return
 	}
 	fin := s.scratch[:0]
+	if cap(fin) < rows {
+		fin = make([]float64, 0, rows)
+	}
+	var sum float64
 	for _, x := range v.Num[:rows] {
 		if x-x != 0 { // NaN or ±Inf
 			switch {
@@ -184,17 +298,16 @@ func (s *colState) add(v dataset.Vector, rows int, opts Options) {
 			continue
 		}
 		fin = append(fin, x+0) // x+0 turns -0 into +0
+		sum += x
 	}
 	s.scratch = fin
-	c.Moments.addBlock(fin)
-	if c.Sketch == nil && int64(len(s.exact)+len(fin)) <= opts.ExactLimit {
-		s.exact = append(s.exact, fin...)
+	c.Moments.addBlock(fin, sum)
+	if c.Sketch == nil && s.nexact+int64(len(fin)) <= opts.ExactLimit {
+		s.keep(fin)
 		return
 	}
 	if c.Sketch == nil {
-		c.Sketch = NewKLL(opts.KLLK)
-		c.Sketch.UpdateMany(s.exact)
-		s.exact = nil
+		c.Sketch = s.toSketch(opts.KLLK)
 	}
 	c.Sketch.UpdateMany(fin)
 }
@@ -215,19 +328,34 @@ func (p *Profiler) Profile(sources ...string) *Profile {
 		Fingerprint: p.fp,
 		RowHashes:   p.set,
 	}
-	for _, s := range p.cols {
+	p.parallel(func(s *colState) {
 		if s.col.Kind == dataset.Numeric && s.col.Sketch == nil {
-			s.col.Values = compact(s.exact)
-			s.exact = nil
+			s.col.Values = s.values()
 		}
+	})
+	for _, s := range p.cols {
 		out.Columns = append(out.Columns, s.col)
 	}
 	if p.labeled {
 		out.Label = labelsFrom(p.opts.LabelColumn, p.labels, p.missLab)
 	}
-	p.set.trim()
+	p.set.flush()
 	out.finish()
 	return out
+}
+
+// parallel runs fn on every column, spread over the workers.
+func (p *Profiler) parallel(fn func(*colState)) {
+	var wg sync.WaitGroup
+	w := min(p.opts.Workers, max(len(p.cols), 1))
+	for k := range w {
+		wg.Go(func() {
+			for j := k; j < len(p.cols); j += w {
+				fn(p.cols[j])
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // invalidCounter is implemented by sources that count values that did not
@@ -236,23 +364,56 @@ type invalidCounter interface {
 	Invalid() []int64
 }
 
-// FromSource profiles every row of a source.
+// FromSource profiles every row of a source. Reading runs one batch ahead
+// of profiling, on its own goroutine, so that decoding overlaps the work.
 func FromSource(ctx context.Context, src dataset.Source, opts Options, sources ...string) (*Profile, error) {
 	p, err := New(src.Schema(), src.HasLabels(), opts)
 	if err != nil {
 		return nil, err
 	}
-	for {
-		b, err := src.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	full, free := make(chan *dataset.Batch, 1), make(chan *dataset.Batch, 2)
+	free <- &dataset.Batch{}
+	free <- &dataset.Batch{}
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(full)
+		for {
+			b, err := src.Next(ctx)
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr <- err
+				}
+				return
+			}
+			var dst *dataset.Batch
+			select {
+			case dst = <-free:
+			case <-ctx.Done():
+				return
+			}
+			b.CopyTo(dst)
+			select {
+			case full <- dst:
+			case <-ctx.Done():
+				return
+			}
 		}
-		if err != nil {
-			return nil, err
-		}
+	}()
+	for b := range full {
 		if err := p.Add(ctx, b); err != nil {
 			return nil, err
 		}
+		free <- b
+	}
+	select {
+	case err := <-readErr:
+		return nil, err
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	prof := p.Profile(sources...)
 	if ic, ok := src.(invalidCounter); ok {

@@ -88,9 +88,7 @@ func (r *rowHasher) addStr(col int, ss []string, lo, hi int) {
 	c := uint64(col+1) * 0x94d049bb133111eb
 	h1, h2 := r.h1, r.h2
 	for i := lo; i < hi; i++ {
-		t := strToken(ss[i]) ^ c
-		h1[i] = bits.RotateLeft64(h1[i]^mix64(t), 27)*5 + 0x52dce729
-		h2[i] = bits.RotateLeft64(h2[i]^mix64(t^laneSeed2), 31)*9 + 0x38495ab5
+		h1[i], h2[i] = step(h1[i], h2[i], strToken(ss[i])^c)
 	}
 }
 
@@ -99,10 +97,17 @@ func (r *rowHasher) addNum(col int, xs []float64, lo, hi int) {
 	c := uint64(col+1) * 0x94d049bb133111eb
 	h1, h2 := r.h1, r.h2
 	for i := lo; i < hi; i++ {
-		t := numToken(xs[i]) ^ c
-		h1[i] = bits.RotateLeft64(h1[i]^mix64(t), 27)*5 + 0x52dce729
-		h2[i] = bits.RotateLeft64(h2[i]^mix64(t^laneSeed2), 31)*9 + 0x38495ab5
+		h1[i], h2[i] = step(h1[i], h2[i], numToken(xs[i])^c)
 	}
+}
+
+// step folds one token into both lanes: a multiply-rotate chain per lane
+// with different constants (one multiply each, cheap enough for every
+// cell); finish's full avalanche mixes the result.
+func step(h1, h2, t uint64) (uint64, uint64) {
+	h1 = bits.RotateLeft64((h1^t)*0x9e3779b97f4a7c15, 31)
+	h2 = bits.RotateLeft64((h2+t)*0xc2b2ae3d27d4eb4f, 29) ^ t>>17
+	return h1, h2
 }
 
 // finish finalises row i's feature hash.

@@ -2,6 +2,7 @@ package profile
 
 import (
 	"bytes"
+	"cmp"
 	"compress/flate"
 	"encoding/base64"
 	"encoding/binary"
@@ -25,22 +26,33 @@ import (
 const DefaultRowCapacity = 1 << 20
 
 // RowSet is a bounded, mergeable set of row feature hashes with each row's
-// multiplicity and label.
+// multiplicity and label. New rows collect in a pending list that is sorted
+// and folded into the sorted entries in bulk, which costs far less than a
+// hash map's random access per row.
 type RowSet struct {
 	capacity  int
-	threshold uint64 // hashes above it are not kept; MaxUint64 while exact
-	entries   map[uint64]rowEntry
+	threshold uint64     // hashes above it are not kept; MaxUint64 while exact
+	entries   []rowEntry // sorted by hash, unique
+	pending   []pendingRow
 	classes   []string // label names by index, for encoding
 }
 
 type rowEntry struct {
-	count    uint32
-	conflict bool   // the same features appeared with different labels
+	hash     uint64
 	label    uint64 // label hash of the first occurrence; 0 = none
+	count    uint32
+	conflict bool // the same features appeared with different labels
 }
 
+type pendingRow struct {
+	hash, label uint64
+}
+
+// minPendingFlush is the least number of pending rows folded in at once.
+const minPendingFlush = 1 << 16
+
 func newRowSet(capacity int) *RowSet {
-	return &RowSet{capacity: capacity, threshold: math.MaxUint64, entries: make(map[uint64]rowEntry)}
+	return &RowSet{capacity: capacity, threshold: math.MaxUint64}
 }
 
 // Exact reports whether the set holds every distinct row.
@@ -56,53 +68,93 @@ func (r *RowSet) Coverage() float64 {
 }
 
 // Len returns the number of distinct rows kept.
-func (r *RowSet) Len() int { return len(r.entries) }
+func (r *RowSet) Len() int {
+	r.flush()
+	return len(r.entries)
+}
 
 func (r *RowSet) add(h, label uint64) {
 	if h > r.threshold {
 		return
 	}
-	e, ok := r.entries[h]
-	switch {
-	case !ok:
-		r.entries[h] = rowEntry{count: 1, label: label}
-	default:
-		if e.count < math.MaxUint32 {
-			e.count++
-		}
-		if e.label != label {
-			e.conflict = true
-		}
-		r.entries[h] = e
-	}
-	if len(r.entries) > 2*r.capacity {
-		r.trim()
+	r.pending = append(r.pending, pendingRow{h, label})
+	if len(r.pending) >= max(r.capacity, minPendingFlush) {
+		r.flush()
 	}
 }
 
-// trim drops all but the capacity smallest hashes.
+// flush folds the pending rows into the entries and trims to capacity.
+func (r *RowSet) flush() {
+	if len(r.pending) == 0 {
+		return
+	}
+	slices.SortFunc(r.pending, func(a, b pendingRow) int { return cmp.Compare(a.hash, b.hash) })
+	var fresh []rowEntry
+	for i := 0; i < len(r.pending); {
+		p := r.pending[i]
+		e := rowEntry{hash: p.hash, label: p.label, count: 1}
+		for i++; i < len(r.pending) && r.pending[i].hash == p.hash; i++ {
+			e.count = min(e.count+1, math.MaxUint32)
+			e.conflict = e.conflict || r.pending[i].label != p.label
+		}
+		fresh = append(fresh, e)
+	}
+	r.pending = r.pending[:0]
+	r.entries = mergeEntries(r.entries, fresh)
+	r.trim()
+}
+
+// mergeEntries merges two sorted entry lists, adding counts of equal hashes.
+func mergeEntries(a, b []rowEntry) []rowEntry {
+	out := make([]rowEntry, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i].hash < b[j].hash:
+			out = append(out, a[i])
+			i++
+		case b[j].hash < a[i].hash:
+			out = append(out, b[j])
+			j++
+		default:
+			e := a[i]
+			e.count = uint32(min(uint64(e.count)+uint64(b[j].count), math.MaxUint32))
+			e.conflict = e.conflict || b[j].conflict || e.label != b[j].label
+			out = append(out, e)
+			i++
+			j++
+		}
+	}
+	out = append(out, a[i:]...)
+	return append(out, b[j:]...)
+}
+
+// trim keeps the capacity smallest hashes.
 func (r *RowSet) trim() {
 	if len(r.entries) <= r.capacity {
 		return
 	}
-	keys := make([]uint64, 0, len(r.entries))
-	for k := range r.entries {
-		keys = append(keys, k)
+	r.entries = slices.Clip(r.entries[:r.capacity])
+	r.threshold = r.entries[r.capacity-1].hash
+}
+
+// find returns the entry of hash h, if kept.
+func (r *RowSet) find(h uint64) (rowEntry, bool) {
+	i, ok := slices.BinarySearchFunc(r.entries, h, func(e rowEntry, h uint64) int { return cmp.Compare(e.hash, h) })
+	if !ok {
+		return rowEntry{}, false
 	}
-	slices.Sort(keys)
-	r.threshold = keys[r.capacity-1]
-	for _, k := range keys[r.capacity:] {
-		delete(r.entries, k)
-	}
+	return r.entries[i], true
 }
 
 // Lookup tells whether a row hash is covered by the set and, if present,
 // its label hash and whether it was seen with conflicting labels.
 func (r *RowSet) Lookup(h uint64) (covered, present bool, label uint64, conflict bool) {
+	r.flush()
 	if h > r.threshold {
 		return false, false, 0, false
 	}
-	e, ok := r.entries[h]
+	e, ok := r.find(h)
 	return true, ok, e.label, e.conflict
 }
 
@@ -110,6 +162,7 @@ func (r *RowSet) Lookup(h uint64) (covered, present bool, label uint64, conflict
 // features, and of rows whose features occur with more than one label; both
 // exact while the set is exact, else estimated from the sample.
 func (r *RowSet) Duplicates() (dup, conflicting float64) {
+	r.flush()
 	for _, e := range r.entries {
 		dup += float64(e.count - 1)
 		if e.conflict {
@@ -122,24 +175,12 @@ func (r *RowSet) Duplicates() (dup, conflicting float64) {
 
 // merge folds o into r.
 func (r *RowSet) merge(o *RowSet) {
+	r.flush()
+	o.flush()
 	r.threshold = min(r.threshold, o.threshold)
-	for k := range r.entries {
-		if k > r.threshold {
-			delete(r.entries, k)
-		}
-	}
-	for k, oe := range o.entries {
-		if k > r.threshold {
-			continue
-		}
-		e, ok := r.entries[k]
-		if !ok {
-			r.entries[k] = oe
-			continue
-		}
-		e.count = uint32(min(uint64(e.count)+uint64(oe.count), math.MaxUint32))
-		e.conflict = e.conflict || oe.conflict || e.label != oe.label
-		r.entries[k] = e
+	r.entries = mergeEntries(r.entries, o.entries)
+	for len(r.entries) > 0 && r.entries[len(r.entries)-1].hash > r.threshold {
+		r.entries = r.entries[:len(r.entries)-1]
 	}
 	r.trim()
 }
@@ -168,15 +209,11 @@ func (r *RowSet) MarshalJSON() ([]byte, error) {
 	for i, c := range r.classes {
 		index[labelHash(c)] = uint64(i) + 1
 	}
-	keys := make([]uint64, 0, len(r.entries))
-	for k := range r.entries {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	r.flush()
 	var raw []byte
 	var prev uint64
-	for _, k := range keys {
-		e := r.entries[k]
+	for _, e := range r.entries {
+		k := e.hash
 		lab := index[e.label]
 		if e.conflict {
 			lab = conflictLabel
@@ -195,7 +232,7 @@ func (r *RowSet) MarshalJSON() ([]byte, error) {
 	return json.Marshal(rowSetJSON{
 		Capacity:  r.capacity,
 		Threshold: fmt.Sprintf("%016x", r.threshold),
-		Distinct:  len(keys),
+		Distinct:  len(r.entries),
 		Entries:   base64.StdEncoding.EncodeToString(z.Bytes()),
 	})
 }
@@ -240,7 +277,7 @@ func (r *RowSet) UnmarshalJSON(b []byte) error {
 		if key > out.threshold {
 			return fmt.Errorf("row hashes: entry %d lies above the threshold", i)
 		}
-		out.entries[key] = rowEntry{count: uint32(c), conflict: l == conflictLabel, label: l}
+		out.entries = append(out.entries, rowEntry{hash: key, count: uint32(c), conflict: l == conflictLabel, label: l})
 	}
 	if rd.Len() != 0 {
 		return errors.New("row hashes: trailing bytes")
@@ -253,7 +290,8 @@ func (r *RowSet) UnmarshalJSON(b []byte) error {
 // classes are known.
 func (r *RowSet) resolve(classes []string) error {
 	r.classes = classes
-	for k, e := range r.entries {
+	for i := range r.entries {
+		e := &r.entries[i]
 		switch {
 		case e.conflict:
 			e.label = 0
@@ -263,7 +301,6 @@ func (r *RowSet) resolve(classes []string) error {
 		default:
 			e.label = labelHash(classes[e.label-1])
 		}
-		r.entries[k] = e
 	}
 	return nil
 }
@@ -328,8 +365,9 @@ func (f *Fingerprint) UnmarshalJSON(b []byte) error {
 // Each calls fn for every kept row hash with its multiplicity, label hash
 // (0 for none or conflicting) and whether its labels conflict.
 func (r *RowSet) Each(fn func(h uint64, count int64, label uint64, conflict bool)) {
-	for h, e := range r.entries {
-		fn(h, int64(e.count), e.label, e.conflict)
+	r.flush()
+	for _, e := range r.entries {
+		fn(e.hash, int64(e.count), e.label, e.conflict)
 	}
 }
 

@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"runtime/debug"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
@@ -32,6 +34,8 @@ type app struct {
 	quiet          bool
 	logLevel       string
 	logFormat      string
+	cpuProfile     string
+	stopProfile    func()
 }
 
 // Main runs the command line and returns the process exit code.
@@ -41,7 +45,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	err := a.execute(ctx, root)
 	switch {
 	case err == nil:
 		return exitOK
@@ -50,6 +54,36 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "poisonguard: %v\n", err)
 	return exitError
+}
+
+// execute runs the command tree, under the CPU profiler when asked.
+func (a *app) execute(ctx context.Context, root *cobra.Command) error {
+	defer func() {
+		if a.stopProfile != nil {
+			a.stopProfile()
+		}
+	}()
+	return root.ExecuteContext(ctx)
+}
+
+// startProfile starts the CPU profiler for --cpu-profile.
+func (a *app) startProfile() error {
+	if a.cpuProfile == "" {
+		return nil
+	}
+	f, err := os.Create(a.cpuProfile)
+	if err != nil {
+		return err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	a.stopProfile = func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
+	return nil
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -67,9 +101,14 @@ Exit codes: 0 clean or verified, 1 findings or verification failed,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return a.setupLogging()
+			if err := a.setupLogging(); err != nil {
+				return err
+			}
+			return a.startProfile()
 		},
 	}
+	root.PersistentFlags().StringVar(&a.cpuProfile, "cpu-profile", "", "write a Go CPU profile to this file")
+	root.PersistentFlags().MarkHidden("cpu-profile")
 	pf := root.PersistentFlags()
 	pf.BoolVarP(&a.quiet, "quiet", "q", false, "no progress output")
 	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug, info, warn or error")

@@ -12,6 +12,7 @@ import (
 type pageInfo struct {
 	offset int64 // of the page header
 	rows   int64 // first row of the page, counted from the row group's start
+	values int64 // rows (values, nulls included) the header declares
 }
 
 // checkChunk walks every page header of column chunk col in row group rg
@@ -27,7 +28,7 @@ func (f *File) checkChunk(rg, col int, pages []pageInfo, scratch []byte) ([]page
 	if md.DictionaryPageOffset != 0 { // as parquet-go's FilePages does
 		start = md.DictionaryPageOffset
 	}
-	if start < 4 || md.TotalCompressedSize < 0 || start > f.dataEnd || md.TotalCompressedSize > f.dataEnd-start {
+	if start < 4 || md.TotalCompressedSize < 0 || start > f.footer || md.TotalCompressedSize > f.footer-start {
 		return pages, scratch, formatErrorf(max(start, -1), -1, "column chunk %d of row group %d lies outside the data (offset %d, %d bytes)",
 			col, rg, start, md.TotalCompressedSize)
 	}
@@ -101,7 +102,7 @@ func (f *File) checkChunk(rg, col int, pages []pageInfo, scratch []byte) ([]page
 			}
 		}
 		if h.Type != format.DictionaryPage {
-			pages = append(pages, pageInfo{offset: off, rows: rows})
+			pages = append(pages, pageInfo{offset: off, rows: rows, values: values})
 			rows += values
 		}
 		off = bodyOff + int64(h.CompressedPageSize)

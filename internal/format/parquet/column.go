@@ -153,6 +153,9 @@ func (r *ColumnReader) nextPage() error {
 		if err := r.loadPage(); err != nil {
 			return formatErrorf(info.offset, r.pageRow, "column %q: %w", r.col.Name, err)
 		}
+		if int64(r.n) != info.values {
+			return formatErrorf(info.offset, r.pageRow, "column %q: page holds %d rows, its header declares %d", r.col.Name, r.n, info.values)
+		}
 		if r.n > 0 {
 			return nil
 		}

@@ -202,16 +202,15 @@ func (c Column) Supported() bool {
 
 // File is an open Parquet file.
 type File struct {
-	r          io.ReaderAt
-	size       int64
-	dataEnd    int64 // offset of the footer: column chunks end before it
-	opts       Options
-	file       *pq.File
-	columns    []Column
-	leaves     []*pq.Column
-	rowGroups  []*format.RowGroup
-	numRows    int64
-	footerOffs int64
+	r         io.ReaderAt
+	size      int64
+	footer    int64 // offset of the footer: column chunks end before it
+	opts      Options
+	file      *pq.File
+	columns   []Column
+	leaves    []*pq.Column
+	rowGroups []*format.RowGroup
+	numRows   int64
 }
 
 // Open reads and checks the footer of the Parquet file in r, which holds
@@ -264,7 +263,7 @@ func Open(r io.ReaderAt, size int64, opts Options) (f *File, err error) {
 		return nil, formatErrorf(footerOff+int64(n), -1, "footer: %d trailing bytes", footerLen-int64(n))
 	}
 
-	f = &File{r: r, size: size, dataEnd: footerOff, opts: opts, footerOffs: footerOff}
+	f = &File{r: r, size: size, footer: footerOff, opts: opts}
 	if err := f.open(); err != nil {
 		return nil, err
 	}
@@ -272,10 +271,10 @@ func Open(r io.ReaderAt, size int64, opts Options) (f *File, err error) {
 }
 
 func (f *File) open() (err error) {
-	defer recoverPanic(&err, f.footerOffs, -1)
+	defer recoverPanic(&err, f.footer, -1)
 	file, err := pq.OpenFile(f.r, f.size, pq.SkipPageIndex(true), pq.SkipBloomFilters(true))
 	if err != nil {
-		return &FormatError{Offset: f.footerOffs, Row: -1, Err: err}
+		return &FormatError{Offset: f.footer, Row: -1, Err: err}
 	}
 	f.file = file
 	md := file.Metadata()
@@ -283,11 +282,11 @@ func (f *File) open() (err error) {
 		return fmt.Errorf("encrypted parquet file: %w", ErrUnsupported)
 	}
 	if len(md.RowGroups) > f.opts.MaxRowGroups {
-		return formatErrorf(f.footerOffs, -1, "%d row groups exceed the limit of %d", len(md.RowGroups), f.opts.MaxRowGroups)
+		return formatErrorf(f.footer, -1, "%d row groups exceed the limit of %d", len(md.RowGroups), f.opts.MaxRowGroups)
 	}
 	root := file.Root()
 	if len(md.Schema) > f.opts.MaxColumns+1 || len(root.Columns()) > f.opts.MaxColumns {
-		return formatErrorf(f.footerOffs, -1, "%d schema elements exceed the limit of %d columns", len(md.Schema)-1, f.opts.MaxColumns)
+		return formatErrorf(f.footer, -1, "%d schema elements exceed the limit of %d columns", len(md.Schema)-1, f.opts.MaxColumns)
 	}
 	for _, c := range root.Columns() {
 		if !c.Leaf() {
@@ -297,11 +296,11 @@ func (f *File) open() (err error) {
 			return fmt.Errorf("column %q is repeated; only flat columns are read: %w", c.Name(), ErrUnsupported)
 		}
 		if c.MaxDefinitionLevel() > 1 {
-			return formatErrorf(f.footerOffs, -1, "column %q has definition level %d", c.Name(), c.MaxDefinitionLevel())
+			return formatErrorf(f.footer, -1, "column %q has definition level %d", c.Name(), c.MaxDefinitionLevel())
 		}
 		col, err := describe(c)
 		if err != nil {
-			return formatErrorf(f.footerOffs, -1, "column %q: %w", c.Name(), err)
+			return formatErrorf(f.footer, -1, "column %q: %w", c.Name(), err)
 		}
 		f.columns = append(f.columns, col)
 		f.leaves = append(f.leaves, c)
@@ -309,16 +308,16 @@ func (f *File) open() (err error) {
 	for i := range md.RowGroups {
 		rg := &md.RowGroups[i]
 		if len(rg.Columns) != len(f.leaves) {
-			return formatErrorf(f.footerOffs, -1, "row group %d has %d column chunks for %d columns", i, len(rg.Columns), len(f.leaves))
+			return formatErrorf(f.footer, -1, "row group %d has %d column chunks for %d columns", i, len(rg.Columns), len(f.leaves))
 		}
 		if rg.NumRows < 0 || f.numRows+rg.NumRows < f.numRows {
-			return formatErrorf(f.footerOffs, -1, "row group %d has an invalid row count %d", i, rg.NumRows)
+			return formatErrorf(f.footer, -1, "row group %d has an invalid row count %d", i, rg.NumRows)
 		}
 		f.numRows += rg.NumRows
 		f.rowGroups = append(f.rowGroups, rg)
 	}
 	if f.numRows != md.NumRows {
-		return formatErrorf(f.footerOffs, -1, "file declares %d rows but its row groups hold %d", md.NumRows, f.numRows)
+		return formatErrorf(f.footer, -1, "file declares %d rows but its row groups hold %d", md.NumRows, f.numRows)
 	}
 	return nil
 }
