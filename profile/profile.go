@@ -7,6 +7,7 @@
 package profile
 
 import (
+	"bufio"
 	"cmp"
 	"encoding/json"
 	"errors"
@@ -211,6 +212,30 @@ func classNames(l *Labels) []string {
 	return names
 }
 
+// writeColumn writes a column's JSON object. The exact sample, by far the
+// largest part, is written after the other fields straight from its
+// encoding rather than through encoding/json, which would scan it again.
+func writeColumn(w *bufio.Writer, c *Column) error {
+	rest := *c
+	rest.Values = nil
+	b, err := json.Marshal(&rest)
+	if err != nil {
+		return fmt.Errorf("encode column %s: %w", c.Name, err)
+	}
+	if c.Values == nil {
+		_, err = w.Write(b)
+		return err
+	}
+	v, err := c.Values.MarshalJSON()
+	if err != nil {
+		return fmt.Errorf("encode column %s: %w", c.Name, err)
+	}
+	w.Write(b[:len(b)-1])
+	w.WriteString(`,"values":`)
+	w.Write(v)
+	return w.WriteByte('}')
+}
+
 // Limits on a profile file.
 const (
 	// MaxProfileBytes caps the size of a profile file that Read accepts.
@@ -306,10 +331,51 @@ func (c *Column) validate() error {
 	return nil
 }
 
-// Write encodes a profile as indented JSON.
+// Write encodes a profile as JSON, one column a line, streaming column by
+// column so that a profile with large exact samples is never held twice.
 func Write(w io.Writer, p *Profile) error {
 	p.finish()
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", " ")
-	return enc.Encode(p)
+	bw := bufio.NewWriterSize(w, 1<<16)
+	field := func(sep, name string, v any) error {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", name, err)
+		}
+		fmt.Fprintf(bw, "%s%q: ", sep, name)
+		_, err = bw.Write(b)
+		return err
+	}
+	for i, f := range []struct {
+		name string
+		v    any
+	}{{"format", p.Format}, {"version", p.Version}, {"sources", p.Sources}, {"settings", p.Settings}, {"rows", p.Rows}} {
+		sep := ",\n "
+		if i == 0 {
+			sep = "{\n "
+		}
+		if err := field(sep, f.name, f.v); err != nil {
+			return err
+		}
+	}
+	bw.WriteString(",\n \"columns\": [")
+	for i, c := range p.Columns {
+		if i > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n  ")
+		if err := writeColumn(bw, c); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n ]")
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{"label", p.Label}, {"fingerprint", p.Fingerprint}, {"row_hashes", p.RowHashes}} {
+		if err := field(",\n ", f.name, f.v); err != nil {
+			return err
+		}
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
 }

@@ -359,10 +359,10 @@ func TestReadRejectsMalformed(t *testing.T) {
 		"not json":       func(string) string { return "nope" },
 		"wrong format":   func(s string) string { return strings.Replace(s, `"poisonguard.profile"`, `"other"`, 1) },
 		"future version": func(s string) string { return strings.Replace(s, `"version": 1`, `"version": 9`, 1) },
-		"negative count": func(s string) string { return strings.Replace(s, `"missing": 0`, `"missing": -1`, 1) },
+		"negative count": func(s string) string { return strings.Replace(s, `"missing":0`, `"missing":-1`, 1) },
 		"bad rows":       func(s string) string { return strings.Replace(s, `"rows": 442`, `"rows": 443`, 1) },
-		"bad digest":     func(s string) string { return strings.Replace(s, `"digest": "pgfp1:`, `"digest": "pgfp1:0`, 1) },
-		"bad values":     func(s string) string { return strings.Replace(s, `"values": "`, `"values": "AAAA`, 1) },
+		"bad digest":     func(s string) string { return strings.Replace(s, `"digest":"pgfp1:`, `"digest":"pgfp1:0`, 1) },
+		"bad values":     func(s string) string { return strings.Replace(s, `"values":"`, `"values":"AAAA`, 1) },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {

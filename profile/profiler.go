@@ -176,10 +176,9 @@ func (s *colState) values() *Values {
 // toSketch moves the exact store into a new KLL sketch.
 func (s *colState) toSketch(k int) *KLL {
 	sk := NewKLL(k)
-	v := s.values()
 	block := make([]float64, 0, exactChunk)
-	for i, x := range v.Values {
-		for range v.Counts[i] {
+	for x, n := range s.small {
+		for range n {
 			if len(block) == cap(block) {
 				sk.UpdateMany(block)
 				block = block[:0]
@@ -188,6 +187,10 @@ func (s *colState) toSketch(k int) *KLL {
 		}
 	}
 	sk.UpdateMany(block)
+	for _, c := range s.chunks {
+		sk.UpdateMany(c)
+	}
+	s.small, s.chunks, s.nexact = nil, nil, 0
 	return sk
 }
 

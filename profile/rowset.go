@@ -3,14 +3,12 @@ package profile
 import (
 	"bytes"
 	"cmp"
-	"compress/flate"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strings"
@@ -77,8 +75,13 @@ func (r *RowSet) add(h, label uint64) {
 	if h > r.threshold {
 		return
 	}
+	if r.pending == nil {
+		r.pending = make([]pendingRow, 0, minPendingFlush)
+	}
 	r.pending = append(r.pending, pendingRow{h, label})
-	if len(r.pending) >= max(r.capacity, minPendingFlush) {
+	// Fold in once the pending rows match the entries in number, so
+	// that each fold's merge is paid for by as many new rows.
+	if len(r.pending) >= max(min(r.capacity, len(r.entries)), minPendingFlush) {
 		r.flush()
 	}
 }
@@ -89,7 +92,7 @@ func (r *RowSet) flush() {
 		return
 	}
 	slices.SortFunc(r.pending, func(a, b pendingRow) int { return cmp.Compare(a.hash, b.hash) })
-	var fresh []rowEntry
+	fresh := make([]rowEntry, 0, len(r.pending))
 	for i := 0; i < len(r.pending); {
 		p := r.pending[i]
 		e := rowEntry{hash: p.hash, label: p.label, count: 1}
@@ -203,14 +206,14 @@ const (
 const conflictLabel = math.MaxUint32
 
 // MarshalJSON encodes the kept hashes in order as deltas, with counts and
-// label indexes into the profile's classes, DEFLATE-compressed, base64.
+// label indexes into the profile's classes, base64-encoded.
 func (r *RowSet) MarshalJSON() ([]byte, error) {
 	index := make(map[uint64]uint64, len(r.classes))
 	for i, c := range r.classes {
 		index[labelHash(c)] = uint64(i) + 1
 	}
 	r.flush()
-	var raw []byte
+	raw := make([]byte, 0, 12*len(r.entries))
 	var prev uint64
 	for _, e := range r.entries {
 		k := e.hash
@@ -223,18 +226,18 @@ func (r *RowSet) MarshalJSON() ([]byte, error) {
 		raw = binary.AppendUvarint(raw, lab)
 		prev = k
 	}
-	var z bytes.Buffer
-	fw, _ := flate.NewWriter(&z, flate.BestSpeed)
-	fw.Write(raw)
-	if err := fw.Close(); err != nil {
-		return nil, err
-	}
-	return json.Marshal(rowSetJSON{
+	head, err := json.Marshal(rowSetJSON{
 		Capacity:  r.capacity,
 		Threshold: fmt.Sprintf("%016x", r.threshold),
 		Distinct:  len(r.entries),
-		Entries:   base64.StdEncoding.EncodeToString(z.Bytes()),
 	})
+	if err != nil {
+		return nil, err
+	}
+	// Splice the entries in without a second copy through encoding/json.
+	head = append(head[:len(head)-len(`"entries":""}`)], `"entries":`...)
+	head = append(head, quotedBase64(raw)...)
+	return append(head, '}'), nil
 }
 
 // UnmarshalJSON decodes and validates a row set; classes must be set on the
@@ -251,11 +254,10 @@ func (r *RowSet) UnmarshalJSON(b []byte) error {
 	if err != nil || len(tb) != 8 {
 		return errors.New("row hashes: threshold must be 16 hex digits")
 	}
-	z, err := base64.StdEncoding.DecodeString(j.Entries)
-	if err != nil {
-		return fmt.Errorf("row hashes: %w", err)
+	if base64.StdEncoding.DecodedLen(len(j.Entries)) > MaxEncodedRowBytes {
+		return fmt.Errorf("row hashes: more than %d bytes", MaxEncodedRowBytes)
 	}
-	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(z)), MaxEncodedRowBytes))
+	raw, err := base64.StdEncoding.DecodeString(j.Entries)
 	if err != nil {
 		return fmt.Errorf("row hashes: %w", err)
 	}
