@@ -18,12 +18,20 @@ import (
 // profile are exact; above it they use the KLL sketch.
 const DefaultExactLimit = 100_000
 
+// ProfileKLLK is the KLL accuracy parameter profiles use by default: k =
+// 1024, as whylogs does, for a normalised rank error of about 0.27% (99%
+// confidence) instead of the 1.33% of DataSketches' k = 200. KS tests from
+// sketches can resolve no finer shift than the rank errors of the two
+// sides, and a 1.33% floor hides shifts that a million rows reveal; the
+// larger sketch costs about 25 KB a column and no update speed.
+const ProfileKLLK = 1024
+
 // Options configures a Profiler. The zero value uses the defaults.
 type Options struct {
 	// ExactLimit is the number of finite values per numeric column kept
 	// exactly (DefaultExactLimit if 0; negative keeps none).
 	ExactLimit int64
-	// KLLK is the KLL sketch's accuracy parameter (DefaultKLLK if 0).
+	// KLLK is the KLL sketch's accuracy parameter (ProfileKLLK if 0).
 	KLLK int
 	// RowCapacity is how many distinct row hashes to keep
 	// (DefaultRowCapacity if 0).
@@ -47,7 +55,7 @@ func (o *Options) validate() error {
 		o.ExactLimit = 0
 	}
 	if o.KLLK == 0 {
-		o.KLLK = DefaultKLLK
+		o.KLLK = ProfileKLLK
 	}
 	if o.RowCapacity == 0 {
 		o.RowCapacity = DefaultRowCapacity

@@ -18,8 +18,8 @@ import (
 // batchExactValues is the total number of numeric values a checked batch
 // keeps exactly (spread over its columns, at least the baseline's exact
 // limit per column), so that tests of a batch are exact whenever memory
-// allows: 50 million values take 400 MB.
-const batchExactValues = 50_000_000
+// allows: 20 million values take 160 MB.
+const batchExactValues = 20_000_000
 
 func (a *app) dataCheckCommand() *cobra.Command {
 	var (
