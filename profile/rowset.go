@@ -18,9 +18,10 @@ import (
 // that many distinct rows, duplicate counts and baseline look-ups are exact;
 // beyond it the profile keeps the DefaultRowCapacity smallest hashes, a
 // uniform sample of the distinct rows (a bottom-k, or KMV, sketch), and
-// duplicate figures are estimated from it. Memory while profiling is about
-// 24 bytes a kept row (peaking at twice the capacity between trims: about
-// 100 MB at the default), and about 4 bytes a row in the profile file.
+// duplicate figures are estimated from it. Memory while profiling: 24 bytes
+// a kept row plus 16 a pending one, about 80 MB at peak for the default
+// (while a fold merges into a new list); the file stores about 14 bytes a
+// kept row.
 const DefaultRowCapacity = 1 << 20
 
 // RowSet is a bounded, mergeable set of row feature hashes with each row's

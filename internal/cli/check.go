@@ -11,6 +11,7 @@ import (
 
 	"github.com/poisonguard/poisonguard/drift"
 	"github.com/poisonguard/poisonguard/finding"
+	"github.com/poisonguard/poisonguard/internal/atomicfile"
 	"github.com/poisonguard/poisonguard/profile"
 	"github.com/spf13/cobra"
 )
@@ -28,6 +29,7 @@ func (a *app) dataCheckCommand() *cobra.Command {
 		policyPath string
 		asJSON     bool
 		all        bool
+		sarif      string
 	)
 	cmd := &cobra.Command{
 		Use:   "check INPUT --baseline PROFILE.json",
@@ -43,7 +45,8 @@ Exit 0 on pass or warn, 1 on fail, 2 on errors. Thresholds come from
 --policy (YAML or JSON, section "drift"); see docs/policy.md.`,
 		Example: `  poisonguard data check batch.csv --baseline baseline.json --label target
   poisonguard data check batch.parquet --baseline baseline.json --label y --json
-  poisonguard data check x.npy --labels y.npy --baseline baseline.json --policy policy.yaml`,
+  poisonguard data check x.npy --labels y.npy --baseline baseline.json --policy policy.yaml
+  poisonguard data check batch.csv --baseline baseline.json --sarif data-gate.sarif`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if baseline == "" {
@@ -79,6 +82,13 @@ Exit 0 on pass or warn, 1 on fail, 2 on errors. Thresholds come from
 			if err := a.renderCheck(res, about, asJSON, all); err != nil {
 				return err
 			}
+			if sarif != "" {
+				if err := atomicfile.Write(sarif, 0o644, func(w io.Writer) error {
+					return res.Report.WriteSARIF(w, version(), args[0])
+				}); err != nil {
+					return err
+				}
+			}
 			if res.Report.Verdict == finding.Fail {
 				return errFindings
 			}
@@ -90,6 +100,7 @@ Exit 0 on pass or warn, 1 on fail, 2 on errors. Thresholds come from
 	cmd.Flags().StringVar(&policyPath, "policy", "", "policy file overriding default thresholds (YAML or JSON)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON document")
 	cmd.Flags().BoolVar(&all, "all", false, "also list informational findings and every column's statistics")
+	cmd.Flags().StringVar(&sarif, "sarif", "", "also write the findings as a SARIF 2.1.0 log for CI code scanning")
 	return cmd
 }
 

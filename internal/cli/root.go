@@ -151,17 +151,23 @@ func (a *app) versionCommand() *cobra.Command {
 		Args:    cobra.NoArgs,
 		Example: "  poisonguard version",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			v := Version
-			info, ok := debug.ReadBuildInfo()
-			if v == "" && ok {
-				v = info.Main.Version
-			}
 			goVersion := "unknown"
-			if ok {
+			if info, ok := debug.ReadBuildInfo(); ok {
 				goVersion = info.GoVersion
 			}
-			_, err := fmt.Fprintf(a.stdout, "poisonguard %s (%s)\n", v, goVersion)
+			_, err := fmt.Fprintf(a.stdout, "poisonguard %s (%s)\n", version(), goVersion)
 			return err
 		},
 	}
+}
+
+// version returns the linked-in Version, else the module version.
+func version() string {
+	if Version != "" {
+		return Version
+	}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		return info.Main.Version
+	}
+	return "unknown"
 }
