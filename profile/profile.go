@@ -178,9 +178,16 @@ func (c *Column) Exact() bool { return c.Values != nil }
 func (c *Column) finish() {
 	switch c.Kind {
 	case dataset.Numeric:
-		c.Quantiles = make([]float64, len(quantileProbs))
-		for i, q := range quantileProbs {
-			c.Quantiles[i] = c.Quantile(q)
+		switch {
+		case c.Moments == nil || c.Moments.N == 0:
+			c.Quantiles = nil
+		case c.Values != nil:
+			c.Quantiles = make([]float64, len(quantileProbs))
+			for i, q := range quantileProbs {
+				c.Quantiles[i] = c.Values.Quantile(q)
+			}
+		case c.Sketch != nil:
+			c.Quantiles = c.Sketch.Quantiles(quantileProbs[:])
 		}
 	default:
 		if c.Distinct != nil {
@@ -197,6 +204,11 @@ func (p *Profile) finish() {
 	for _, c := range p.Columns {
 		c.finish()
 	}
+	p.setClasses()
+}
+
+// setClasses tells the row set the label classes it encodes indexes of.
+func (p *Profile) setClasses() {
 	if p.Label != nil {
 		p.RowHashes.classes = classNames(p.Label)
 	} else {
@@ -334,7 +346,7 @@ func (c *Column) validate() error {
 // Write encodes a profile as JSON, one column a line, streaming column by
 // column so that a profile with large exact samples is never held twice.
 func Write(w io.Writer, p *Profile) error {
-	p.finish()
+	p.setClasses()
 	bw := bufio.NewWriterSize(w, 1<<16)
 	field := func(sep, name string, v any) error {
 		b, err := json.Marshal(v)
