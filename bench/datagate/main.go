@@ -21,11 +21,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/poisonguard/poisonguard/dataset"
+	"github.com/poisonguard/poisonguard/dataset/mnist"
+	"github.com/poisonguard/poisonguard/drift"
 	"github.com/poisonguard/poisonguard/internal/format/npy"
 	"github.com/poisonguard/poisonguard/profile"
 )
@@ -69,6 +72,7 @@ func run(dir string, runs int, csvGB float64) error {
 		return nil
 	}
 	files := []file{
+		{"MNIST train images (idx.gz)", 60_000, 784, writeMNIST},
 		{"mnist-shape.npy (float32)", 60_000, 784, writeNPY},
 		{"wide.npy (float32)", 1_000_000, 50, writeNPY},
 		{"wide.parquet (double)", 1_000_000, 50, writeParquet},
@@ -77,8 +81,7 @@ func run(dir string, runs int, csvGB float64) error {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "file\trows\tcols\tvalues\tread s\tread Mval/s\tprofile s\tprofile Mval/s\tprofile/read\t\n")
 	for i, f := range files {
-		path := filepath.Join(dir, fmt.Sprintf("f%d%s", i, filepath.Ext(f.name[:len(f.name)-len(filepath.Ext(f.name))])))
-		path = filepath.Join(dir, fmt.Sprintf("f%d.%s", i, ext(f.name)))
+		path := filepath.Join(dir, fmt.Sprintf("f%d.%s", i, ext(f.name)))
 		if err := f.write(path, f.rows, f.cols); err != nil {
 			return err
 		}
@@ -96,11 +99,93 @@ func run(dir string, runs int, csvGB float64) error {
 		os.Remove(path)
 	}
 	tw.Flush()
+	if err := checkTiming(dir, runs); err != nil {
+		return err
+	}
 	fmt.Printf("\n%d cores (GOMAXPROCS), %s, %s/%s\n", runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil
 }
 
+// checkTiming times data check's work on a 1M-row, 20-column batch (one
+// column shifted) against the profile of another 1M-row file: profiling the
+// batch and comparing it, as the command does.
+func checkTiming(dir string, runs int) error {
+	base, batch := filepath.Join(dir, "base.npy"), filepath.Join(dir, "batch.npy")
+	if err := writeNPY(base, 1_000_000, 20); err != nil {
+		return err
+	}
+	if err := writeShifted(batch, 1_000_000, 20); err != nil {
+		return err
+	}
+	defer os.Remove(base)
+	defer os.Remove(batch)
+	baseline, err := profilePath(base, profile.Options{})
+	if err != nil {
+		return err
+	}
+	var drifted int
+	d, err := best(runs, func() error {
+		p, err := profilePath(batch, profile.Options{ExactLimit: 1_000_000, KLLK: baseline.Settings.KLLK})
+		if err != nil {
+			return err
+		}
+		res, err := drift.Check(baseline, p, drift.DefaultPolicy())
+		if err != nil {
+			return err
+		}
+		drifted = 0
+		for _, c := range res.Columns {
+			if c.Drifted {
+				drifted++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\ndata check, 1M-row × 20 batch (exact) against a 1M-row profile (sketch): %.2f s, %d of 20 columns drifted (1 shifted)\n",
+		d.Seconds(), drifted)
+	return nil
+}
+
+func profilePath(path string, opts profile.Options) (*profile.Profile, error) {
+	src, err := dataset.Open(path, dataset.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	return profile.FromSource(context.Background(), src, opts)
+}
+
+// writeShifted writes a file like writeNPY's with other values and column
+// 3 shifted by 0.05 standard deviations.
+func writeShifted(path string, rows, cols int) error {
+	rng := rand.New(rand.NewPCG(9, uint64(rows)))
+	data := make([]float32, rows*cols)
+	for i := range data {
+		data[i] = float32(rng.NormFloat64())
+		if i%cols == 3 {
+			data[i] += 0.05
+		}
+	}
+	return writeArray(path, rows, cols, data)
+}
+
+// writeMNIST extracts the embedded MNIST training images.
+func writeMNIST(path string, _, _ int) error {
+	dir := filepath.Dir(path)
+	images, _, _, _, err := mnist.Extract(dir)
+	if err != nil {
+		return err
+	}
+	return os.Rename(images, path)
+}
+
 func ext(name string) string {
+	if strings.Contains(name, "idx.gz") {
+		return "idx.gz"
+	}
 	for _, e := range []string{"npy", "parquet", "csv"} {
 		if filepath.Ext(trimParen(name)) == "."+e {
 			return e
@@ -167,6 +252,10 @@ func writeNPY(path string, rows, cols int) error {
 	for i := range data {
 		data[i] = float32(rng.NormFloat64())
 	}
+	return writeArray(path, rows, cols, data)
+}
+
+func writeArray(path string, rows, cols int, data []float32) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
