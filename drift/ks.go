@@ -32,30 +32,9 @@ func KS(a, b Sample) (d, p float64) {
 // same floating-point operations as SciPy (count/n, then the difference).
 func ksStatistic(a, b Sample, n1, n2 int64) float64 {
 	f1, f2 := float64(n1), float64(n2)
-	var c1, c2 int64
 	maxS, minS := math.Inf(-1), math.Inf(1)
-	i, j := 0, 0
-	for i < len(a.Values) || j < len(b.Values) {
-		var v float64
-		switch {
-		case i == len(a.Values):
-			v = b.Values[j]
-		case j == len(b.Values):
-			v = a.Values[i]
-		case a.Values[i] < b.Values[j]:
-			v = a.Values[i]
-		default:
-			v = b.Values[j]
-		}
-		if i < len(a.Values) && a.Values[i] == v {
-			c1 += a.Counts[i]
-			i++
-		}
-		if j < len(b.Values) && b.Values[j] == v {
-			c2 += b.Counts[j]
-			j++
-		}
-		diff := float64(c1)/f1 - float64(c2)/f2
+	for st := range steps(a, b) {
+		diff := float64(st.ca)/f1 - float64(st.cb)/f2
 		if diff > maxS {
 			maxS = diff
 		}

@@ -3,6 +3,7 @@ package drift
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"math"
 	"slices"
 )
@@ -91,4 +92,44 @@ func (s Sample) usable() (int64, bool) {
 	}
 	n := s.N()
 	return n, n > 0
+}
+
+// step is one distinct value of the union of two samples with the number
+// of observations of each sample at or below it.
+type step struct {
+	x      float64
+	ca, cb int64
+}
+
+// steps walks the distinct values of a ∪ b in ascending order, yielding
+// the two empirical counting functions at each: the merge that KS and
+// Wasserstein share.
+func steps(a, b Sample) iter.Seq[step] {
+	return func(yield func(step) bool) {
+		var st step
+		i, j := 0, 0
+		for i < len(a.Values) || j < len(b.Values) {
+			switch {
+			case i == len(a.Values):
+				st.x = b.Values[j]
+			case j == len(b.Values):
+				st.x = a.Values[i]
+			case a.Values[i] < b.Values[j]:
+				st.x = a.Values[i]
+			default:
+				st.x = b.Values[j]
+			}
+			if i < len(a.Values) && a.Values[i] == st.x {
+				st.ca += a.Counts[i]
+				i++
+			}
+			if j < len(b.Values) && b.Values[j] == st.x {
+				st.cb += b.Counts[j]
+				j++
+			}
+			if !yield(st) {
+				return
+			}
+		}
+	}
 }

@@ -21,25 +21,12 @@ func Wasserstein(u, v Sample) float64 {
 		return math.NaN()
 	}
 	f1, f2 := float64(n1), float64(n2)
-	var c1, c2 int64
 	var sum, comp float64 // Neumaier-compensated sum
 	prev := math.NaN()
 	var lastDiff float64
-	i, j := 0, 0
-	for i < len(u.Values) || j < len(v.Values) {
-		var x float64
-		switch {
-		case i == len(u.Values):
-			x = v.Values[j]
-		case j == len(v.Values):
-			x = u.Values[i]
-		case u.Values[i] < v.Values[j]:
-			x = u.Values[i]
-		default:
-			x = v.Values[j]
-		}
+	for st := range steps(u, v) {
 		if !math.IsNaN(prev) {
-			term := lastDiff * (x - prev)
+			term := lastDiff * (st.x - prev)
 			t := sum + term
 			if math.Abs(sum) >= math.Abs(term) {
 				comp += (sum - t) + term
@@ -48,16 +35,8 @@ func Wasserstein(u, v Sample) float64 {
 			}
 			sum = t
 		}
-		if i < len(u.Values) && u.Values[i] == x {
-			c1 += u.Counts[i]
-			i++
-		}
-		if j < len(v.Values) && v.Values[j] == x {
-			c2 += v.Counts[j]
-			j++
-		}
-		lastDiff = math.Abs(float64(c1)/f1 - float64(c2)/f2)
-		prev = x
+		lastDiff = math.Abs(float64(st.ca)/f1 - float64(st.cb)/f2)
+		prev = st.x
 	}
 	return sum + comp
 }
