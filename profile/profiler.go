@@ -145,40 +145,38 @@ func (s *colState) keepSmall(xs []float64) int {
 	return len(xs)
 }
 
-// values compacts the exact store into a sample and releases it.
+// values compacts the exact store into a sample and releases it: the raw
+// values are radix-sorted as order keys in one slice, then merged with the
+// counted values.
 func (s *colState) values() *Values {
-	parts := make([]*Values, 0, len(s.chunks)+1)
-	if len(s.small) > 0 {
-		v := &Values{}
-		for x := range s.small {
-			v.Values = append(v.Values, x)
-		}
-		slices.Sort(v.Values)
-		for _, x := range v.Values {
-			v.Counts = append(v.Counts, s.small[x])
-		}
-		parts = append(parts, v)
-	}
+	var raw int
 	for _, c := range s.chunks {
-		parts = append(parts, compact(c))
+		raw += len(c)
+	}
+	out := &Values{}
+	if raw > 0 {
+		keys := make([]uint64, 0, raw)
+		for _, c := range s.chunks {
+			for _, x := range c {
+				keys = append(keys, orderKey(x))
+			}
+		}
+		s.chunks = nil
+		out = valuesFromSortedKeys(radixSortKeys(keys, make([]uint64, raw)))
+	}
+	if len(s.small) > 0 {
+		counted := &Values{Values: make([]float64, 0, len(s.small)), Counts: make([]int64, 0, len(s.small))}
+		for x := range s.small {
+			counted.Values = append(counted.Values, x)
+		}
+		slices.Sort(counted.Values)
+		for _, x := range counted.Values {
+			counted.Counts = append(counted.Counts, s.small[x])
+		}
+		out = mergeValues(counted, out)
 	}
 	s.small, s.chunks, s.nexact = nil, nil, 0
-	// Merge pairwise, round by round: O(n log k).
-	for len(parts) > 1 {
-		next := parts[:0:0]
-		for i := 0; i < len(parts); i += 2 {
-			if i+1 == len(parts) {
-				next = append(next, parts[i])
-				continue
-			}
-			next = append(next, mergeValues(parts[i], parts[i+1]))
-		}
-		parts = next
-	}
-	if len(parts) == 0 {
-		return &Values{}
-	}
-	return parts[0]
+	return out
 }
 
 // toSketch moves the exact store into a new KLL sketch.

@@ -54,3 +54,21 @@ func TestWriteFailureLeavesTargetAndNoTemp(t *testing.T) {
 		t.Fatalf("temporary files left: %v", entries)
 	}
 }
+
+// Writing to a device must not replace it with a file.
+func TestWriteToDeviceWritesThrough(t *testing.T) {
+	before, err := os.Stat(os.DevNull)
+	if err != nil {
+		t.Skip(err)
+	}
+	if err := atomicfile.Write(os.DevNull, 0o644, func(w io.Writer) error {
+		_, err := io.WriteString(w, "discarded")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	after, err := os.Stat(os.DevNull)
+	if err != nil || after.Mode() != before.Mode() {
+		t.Fatalf("%s changed from %v to %v (%v)", os.DevNull, before.Mode(), after.Mode(), err)
+	}
+}
