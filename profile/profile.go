@@ -224,10 +224,14 @@ func classNames(l *Labels) []string {
 	return names
 }
 
-// writeColumn writes a column's JSON object. The exact sample, by far the
+// columnScratch holds the buffers that encoding one column after another
+// reuses.
+type columnScratch struct{ raw, out []byte }
+
+// write writes a column's JSON object. The exact sample, by far the
 // largest part, is written after the other fields straight from its
 // encoding rather than through encoding/json, which would scan it again.
-func writeColumn(w *bufio.Writer, c *Column) error {
+func (s *columnScratch) write(w *bufio.Writer, c *Column) error {
 	rest := *c
 	rest.Values = nil
 	b, err := json.Marshal(&rest)
@@ -238,13 +242,11 @@ func writeColumn(w *bufio.Writer, c *Column) error {
 		_, err = w.Write(b)
 		return err
 	}
-	v, err := c.Values.MarshalJSON()
-	if err != nil {
-		return fmt.Errorf("encode column %s: %w", c.Name, err)
-	}
+	s.raw = c.Values.appendEncoded(s.raw[:0])
+	s.out = appendQuotedBase64(s.out[:0], s.raw)
 	w.Write(b[:len(b)-1])
 	w.WriteString(`,"values":`)
-	w.Write(v)
+	w.Write(s.out)
 	return w.WriteByte('}')
 }
 
@@ -370,12 +372,13 @@ func Write(w io.Writer, p *Profile) error {
 		}
 	}
 	bw.WriteString(",\n \"columns\": [")
+	var scratch columnScratch
 	for i, c := range p.Columns {
 		if i > 0 {
 			bw.WriteByte(',')
 		}
 		bw.WriteString("\n  ")
-		if err := writeColumn(bw, c); err != nil {
+		if err := scratch.write(bw, c); err != nil {
 			return err
 		}
 	}

@@ -145,26 +145,13 @@ func (s *colState) keepSmall(xs []float64) int {
 	return len(xs)
 }
 
-// values compacts the exact store into a sample and releases it: the raw
-// values are radix-sorted as order keys in one slice, then merged with the
-// counted values.
-func (s *colState) values() *Values {
-	var raw int
-	for _, c := range s.chunks {
-		raw += len(c)
-	}
-	out := &Values{}
-	if raw > 0 {
-		keys := make([]uint64, 0, raw)
-		for _, c := range s.chunks {
-			for _, x := range c {
-				keys = append(keys, orderKey(x))
-			}
-		}
-		s.chunks = nil
-		out = valuesFromSortedKeys(radixSortKeys(keys, make([]uint64, raw)))
-	}
-	if len(s.small) > 0 {
+// values compacts the exact store into a sample and releases it. Without
+// raw values, the counted ones are the sample; with them, every value
+// (counted ones repeated, at most the exact limit in all) is radix-sorted
+// as an order key in scratch, which is reused from column to column.
+func (s *colState) values(scratch *[2][]uint64) *Values {
+	defer func() { s.small, s.chunks, s.nexact = nil, nil, 0 }()
+	if len(s.chunks) == 0 {
 		counted := &Values{Values: make([]float64, 0, len(s.small)), Counts: make([]int64, 0, len(s.small))}
 		for x := range s.small {
 			counted.Values = append(counted.Values, x)
@@ -173,10 +160,27 @@ func (s *colState) values() *Values {
 		for _, x := range counted.Values {
 			counted.Counts = append(counted.Counts, s.small[x])
 		}
-		out = mergeValues(counted, out)
+		return counted
 	}
-	s.small, s.chunks, s.nexact = nil, nil, 0
-	return out
+	n := int(s.nexact)
+	for i := range scratch {
+		if cap(scratch[i]) < n {
+			scratch[i] = make([]uint64, n)
+		}
+	}
+	keys := scratch[0][:0]
+	for x, c := range s.small {
+		k := orderKey(x)
+		for range c {
+			keys = append(keys, k)
+		}
+	}
+	for _, c := range s.chunks {
+		for _, x := range c {
+			keys = append(keys, orderKey(x))
+		}
+	}
+	return valuesFromSortedKeys(radixSortKeys(keys, scratch[1][:len(keys)]))
 }
 
 // toSketch moves the exact store into a new KLL sketch.
@@ -337,9 +341,12 @@ func (p *Profiler) Profile(sources ...string) *Profile {
 		Fingerprint: p.fp,
 		RowHashes:   p.set,
 	}
-	p.parallel(func(s *colState) {
-		if s.col.Kind == dataset.Numeric && s.col.Sketch == nil {
-			s.col.Values = s.values()
+	p.parallel(func() func(*colState) {
+		var scratch [2][]uint64
+		return func(s *colState) {
+			if s.col.Kind == dataset.Numeric && s.col.Sketch == nil {
+				s.col.Values = s.values(&scratch)
+			}
 		}
 	})
 	for _, s := range p.cols {
@@ -353,11 +360,13 @@ func (p *Profiler) Profile(sources ...string) *Profile {
 	return out
 }
 
-// parallel runs fn on every column, spread over the workers.
-func (p *Profiler) parallel(fn func(*colState)) {
+// parallel runs a function on every column, spread over the workers; each
+// worker gets its own function from newFn, to hold its own scratch space.
+func (p *Profiler) parallel(newFn func() func(*colState)) {
 	var wg sync.WaitGroup
 	w := min(p.opts.Workers, max(len(p.cols), 1))
 	for k := range w {
+		fn := newFn()
 		wg.Go(func() {
 			for j := k; j < len(p.cols); j += w {
 				fn(p.cols[j])

@@ -145,7 +145,12 @@ func fromOrderKey(k uint64) float64 {
 
 // MarshalJSON encodes the sample compactly as a base64 string.
 func (v *Values) MarshalJSON() ([]byte, error) {
-	raw := make([]byte, 0, 2+len(v.Values)*10)
+	return quotedBase64(v.appendEncoded(nil)), nil
+}
+
+// appendEncoded appends the sample's binary encoding to raw.
+func (v *Values) appendEncoded(raw []byte) []byte {
+	raw = slices.Grow(raw, 2+len(v.Values)*10)
 	raw = binary.AppendUvarint(raw, uint64(len(v.Values)))
 	var prev uint64
 	for i, x := range v.Values {
@@ -154,15 +159,17 @@ func (v *Values) MarshalJSON() ([]byte, error) {
 		raw = binary.AppendUvarint(raw, uint64(v.Counts[i]))
 		prev = k
 	}
-	return quotedBase64(raw), nil
+	return raw
 }
 
 // quotedBase64 returns raw as a JSON string of its standard base64.
-func quotedBase64(raw []byte) []byte {
-	out := make([]byte, base64.StdEncoding.EncodedLen(len(raw))+2)
-	out[0], out[len(out)-1] = '"', '"'
-	base64.StdEncoding.Encode(out[1:len(out)-1], raw)
-	return out
+func quotedBase64(raw []byte) []byte { return appendQuotedBase64(nil, raw) }
+
+// appendQuotedBase64 appends raw to dst as a JSON string of its base64.
+func appendQuotedBase64(dst, raw []byte) []byte {
+	dst = append(dst, '"')
+	dst = base64.StdEncoding.AppendEncode(dst, raw)
+	return append(dst, '"')
 }
 
 // UnmarshalJSON decodes and validates an encoded sample.
