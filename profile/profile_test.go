@@ -399,3 +399,29 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// Beyond the exact limit, a column with few distinct values stays exact
+// (it costs only its distinct values) while a continuous one is sketched.
+func TestFewValuedColumnsStayExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	tb := table{names: []string{"code", "x"}}
+	for i := range 150_000 {
+		tb.rows = append(tb.rows, []float64{float64(i % 97), rng.NormFloat64()})
+	}
+	p := profileOf(t, tb, profile.Options{ExactLimit: 10_000})
+	code, x := p.Column("code"), p.Column("x")
+	if !code.Exact() || code.Values.N() != 150_000 || len(code.Values.Values) != 97 {
+		t.Fatalf("code: exact=%v", code.Exact())
+	}
+	if x.Exact() || x.Sketch == nil || x.Sketch.N() != 150_000 {
+		t.Fatalf("x: exact=%v", x.Exact())
+	}
+	// Merging keeps a few-valued column exact too.
+	m, err := profile.Merge(p, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := m.Column("code"); !c.Exact() || c.Values.N() != 300_000 {
+		t.Fatalf("merged code: exact=%v", c.Exact())
+	}
+}

@@ -15,7 +15,9 @@ import (
 
 // DefaultExactLimit is how many finite values of a numeric column a profile
 // keeps exactly. At or below it, KS, Wasserstein and PSI against the
-// profile are exact; above it they use the KLL sketch.
+// profile are exact; above it they use the KLL sketch — except in a column
+// with at most 4096 distinct values, which stays exact at any size since
+// it costs only its distinct values.
 const DefaultExactLimit = 100_000
 
 // ProfileKLLK is the KLL accuracy parameter profiles use by default: k =
@@ -109,9 +111,6 @@ const (
 func (s *colState) keep(xs []float64) {
 	s.nexact += int64(len(xs))
 	if !s.smallFull {
-		if s.small == nil {
-			s.small = make(map[float64]int64)
-		}
 		xs = xs[s.keepSmall(xs):]
 	}
 	for len(xs) > 0 {
@@ -128,6 +127,9 @@ func (s *colState) keep(xs []float64) {
 // keepSmall counts values run by run until a new value would exceed
 // maxSmallDistinct; it returns how many values it took.
 func (s *colState) keepSmall(xs []float64) int {
+	if s.small == nil {
+		s.small = make(map[float64]int64)
+	}
 	for i := 0; i < len(xs); {
 		x := xs[i]
 		j := i + 1
@@ -318,6 +320,18 @@ func (s *colState) add(v dataset.Vector, rows int, opts Options) {
 	if c.Sketch == nil && s.nexact+int64(len(fin)) <= opts.ExactLimit {
 		s.keep(fin)
 		return
+	}
+	// Beyond the exact limit a column whose every value so far has been
+	// counted (at most maxSmallDistinct distinct values: codes, integers,
+	// pixels) stays exact, at the cost of its distinct values only.
+	if c.Sketch == nil && len(s.chunks) == 0 && !s.smallFull {
+		if took := s.keepSmall(fin); took == len(fin) {
+			s.nexact += int64(len(fin))
+			return
+		} else {
+			s.nexact += int64(took)
+			fin = fin[took:]
+		}
 	}
 	if c.Sketch == nil {
 		c.Sketch = s.toSketch(opts.KLLK)
