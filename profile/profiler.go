@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"slices"
 	"sync"
 
 	"github.com/poisonguard/poisonguard/dataset"
@@ -92,27 +91,19 @@ type colState struct {
 	// limit: counts per value while the column has few distinct values
 	// (images, codes, integers), then raw values in chunks, so that
 	// growing never copies what is already stored.
-	small     map[float64]int64
-	smallFull bool
-	chunks    [][]float64
-	nexact    int64
-	scratch   []float64
+	counted valueCounter
+	chunks  [][]float64
+	nexact  int64
+	scratch []float64
 }
 
-const (
-	// maxSmallDistinct is how many distinct values the exact store counts
-	// before it keeps further values raw.
-	maxSmallDistinct = 4096
-	// exactChunk is the number of values in one chunk of raw values.
-	exactChunk = 1 << 15
-)
+// exactChunk is the number of values in one chunk of raw values.
+const exactChunk = 1 << 15
 
 // keep adds finite values to the exact store.
 func (s *colState) keep(xs []float64) {
 	s.nexact += int64(len(xs))
-	if !s.smallFull {
-		xs = xs[s.keepSmall(xs):]
-	}
+	xs = xs[s.counted.add(xs):]
 	for len(xs) > 0 {
 		if n := len(s.chunks); n == 0 || len(s.chunks[n-1]) == cap(s.chunks[n-1]) {
 			s.chunks = append(s.chunks, make([]float64, 0, exactChunk))
@@ -124,45 +115,14 @@ func (s *colState) keep(xs []float64) {
 	}
 }
 
-// keepSmall counts values run by run until a new value would exceed
-// maxSmallDistinct; it returns how many values it took.
-func (s *colState) keepSmall(xs []float64) int {
-	if s.small == nil {
-		s.small = make(map[float64]int64)
-	}
-	for i := 0; i < len(xs); {
-		x := xs[i]
-		j := i + 1
-		for j < len(xs) && xs[j] == x {
-			j++
-		}
-		c, ok := s.small[x]
-		if !ok && len(s.small) >= maxSmallDistinct {
-			s.smallFull = true
-			return i
-		}
-		s.small[x] = c + int64(j-i)
-		i = j
-	}
-	return len(xs)
-}
-
 // values compacts the exact store into a sample and releases it. Without
 // raw values, the counted ones are the sample; with them, every value
 // (counted ones repeated, at most the exact limit in all) is radix-sorted
 // as an order key in scratch, which is reused from column to column.
 func (s *colState) values(scratch *[2][]uint64) *Values {
-	defer func() { s.small, s.chunks, s.nexact = nil, nil, 0 }()
+	defer func() { s.counted, s.chunks, s.nexact = valueCounter{}, nil, 0 }()
 	if len(s.chunks) == 0 {
-		counted := &Values{Values: make([]float64, 0, len(s.small)), Counts: make([]int64, 0, len(s.small))}
-		for x := range s.small {
-			counted.Values = append(counted.Values, x)
-		}
-		slices.Sort(counted.Values)
-		for _, x := range counted.Values {
-			counted.Counts = append(counted.Counts, s.small[x])
-		}
-		return counted
+		return s.counted.sample()
 	}
 	n := int(s.nexact)
 	for i := range scratch {
@@ -171,12 +131,12 @@ func (s *colState) values(scratch *[2][]uint64) *Values {
 		}
 	}
 	keys := scratch[0][:0]
-	for x, c := range s.small {
+	s.counted.each(func(x float64, c int64) {
 		k := orderKey(x)
 		for range c {
 			keys = append(keys, k)
 		}
-	}
+	})
 	for _, c := range s.chunks {
 		for _, x := range c {
 			keys = append(keys, orderKey(x))
@@ -189,7 +149,7 @@ func (s *colState) values(scratch *[2][]uint64) *Values {
 func (s *colState) toSketch(k int) *KLL {
 	sk := NewKLL(k)
 	block := make([]float64, 0, exactChunk)
-	for x, n := range s.small {
+	s.counted.each(func(x float64, n int64) {
 		for range n {
 			if len(block) == cap(block) {
 				sk.UpdateMany(block)
@@ -197,12 +157,12 @@ func (s *colState) toSketch(k int) *KLL {
 			}
 			block = append(block, x)
 		}
-	}
+	})
 	sk.UpdateMany(block)
 	for _, c := range s.chunks {
 		sk.UpdateMany(c)
 	}
-	s.small, s.chunks, s.nexact = nil, nil, 0
+	s.counted, s.chunks, s.nexact = valueCounter{}, nil, 0
 	return sk
 }
 
@@ -324,8 +284,8 @@ func (s *colState) add(v dataset.Vector, rows int, opts Options) {
 	// Beyond the exact limit a column whose every value so far has been
 	// counted (at most maxSmallDistinct distinct values: codes, integers,
 	// pixels) stays exact, at the cost of its distinct values only.
-	if c.Sketch == nil && len(s.chunks) == 0 && !s.smallFull {
-		if took := s.keepSmall(fin); took == len(fin) {
+	if c.Sketch == nil && len(s.chunks) == 0 && !s.counted.full {
+		if took := s.counted.add(fin); took == len(fin) {
 			s.nexact += int64(len(fin))
 			return
 		} else {

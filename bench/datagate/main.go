@@ -75,6 +75,7 @@ func run(dir string, runs int, csvGB float64) error {
 		{"MNIST train images (idx.gz)", 60_000, 784, writeMNIST},
 		{"mnist-shape.npy (float32)", 60_000, 784, writeNPY},
 		{"wide.npy (float32)", 1_000_000, 50, writeNPY},
+		{"pixels.npy (uint8)", 1_000_000, 50, writePixels},
 		{"wide.parquet (double)", 1_000_000, 50, writeParquet},
 		{"table.csv", 1_000_000, 20, writeCSV},
 	}
@@ -170,6 +171,26 @@ func writeShifted(path string, rows, cols int) error {
 		}
 	}
 	return writeArray(path, rows, cols, data)
+}
+
+// writePixels writes random bytes, image-like data with 256 values a
+// column.
+func writePixels(path string, rows, cols int) error {
+	rng := rand.New(rand.NewPCG(4, uint64(rows)))
+	data := make([]uint8, rows*cols)
+	for i := range data {
+		data[i] = uint8(rng.IntN(256))
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := npy.Write(w, []int64{int64(rows), int64(cols)}, data); err != nil {
+		f.Close()
+		return err
+	}
+	return errors.Join(w.Flush(), f.Close())
 }
 
 // writeMNIST extracts the embedded MNIST training images.

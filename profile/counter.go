@@ -1,0 +1,107 @@
+package profile
+
+import (
+	"maps"
+	"slices"
+)
+
+// valueCounter counts the values of a numeric column while it has at most
+// maxSmallDistinct distinct ones. Integral values in [0, denseSize) —
+// pixels, codes, small counts — are counted in an array, the rest in a
+// map, and runs of equal values are counted once per run.
+type valueCounter struct {
+	dense    []int64 // counts of the integers 0..denseSize-1, allocated on first use
+	sparse   map[float64]int64
+	distinct int
+	full     bool // a value was refused: the column has too many distinct values
+}
+
+const (
+	// maxSmallDistinct is how many distinct values a counter takes.
+	maxSmallDistinct = 4096
+	// denseSize bounds the integers counted in the array.
+	denseSize = 4096
+)
+
+// add counts values until one would exceed maxSmallDistinct; it returns
+// how many it took (all of xs unless the counter became full).
+func (vc *valueCounter) add(xs []float64) int {
+	if vc.full {
+		return 0
+	}
+	for i := 0; i < len(xs); {
+		x := xs[i]
+		j := i + 1
+		for j < len(xs) && xs[j] == x {
+			j++
+		}
+		n := int64(j - i)
+		if x >= 0 && x < denseSize && x == float64(int(x)) {
+			if vc.dense == nil {
+				vc.dense = make([]int64, denseSize)
+			}
+			k := int(x)
+			if vc.dense[k] == 0 && !vc.admit() {
+				return i
+			}
+			vc.dense[k] += n
+		} else {
+			if vc.sparse == nil {
+				vc.sparse = make(map[float64]int64)
+			}
+			c, ok := vc.sparse[x]
+			if !ok && !vc.admit() {
+				return i
+			}
+			vc.sparse[x] = c + n
+		}
+		i = j
+	}
+	return len(xs)
+}
+
+// admit makes room for one more distinct value, or marks the counter full.
+func (vc *valueCounter) admit() bool {
+	if vc.distinct >= maxSmallDistinct {
+		vc.full = true
+		return false
+	}
+	vc.distinct++
+	return true
+}
+
+// each calls fn for every counted value and its count, in no set order.
+func (vc *valueCounter) each(fn func(x float64, n int64)) {
+	for k, n := range vc.dense {
+		if n > 0 {
+			fn(float64(k), n)
+		}
+	}
+	for x, n := range vc.sparse {
+		fn(x, n)
+	}
+}
+
+// sample returns the counted values as a sample.
+func (vc *valueCounter) sample() *Values {
+	out := &Values{Values: make([]float64, 0, vc.distinct), Counts: make([]int64, 0, vc.distinct)}
+	neg := slices.Sorted(maps.Keys(vc.sparse))
+	i := 0
+	for ; i < len(neg) && neg[i] < 0; i++ {
+		out.Values, out.Counts = append(out.Values, neg[i]), append(out.Counts, vc.sparse[neg[i]])
+	}
+	// The dense integers and the remaining sparse values, merged.
+	for k, n := range vc.dense {
+		x := float64(k)
+		for ; i < len(neg) && neg[i] < x; i++ {
+			out.Values, out.Counts = append(out.Values, neg[i]), append(out.Counts, vc.sparse[neg[i]])
+		}
+		if n > 0 {
+			out.Values, out.Counts = append(out.Values, x), append(out.Counts, n)
+		}
+	}
+	for ; i < len(neg); i++ {
+		out.Values, out.Counts = append(out.Values, neg[i]), append(out.Counts, vc.sparse[neg[i]])
+	}
+	return out
+}
