@@ -324,7 +324,15 @@ func (s *KLL) compress() bool {
 // other value of the rest, starting at an offset chosen by the coin.
 func (s *KLL) compact(h int) {
 	lv := s.levels[h]
-	if h == 0 {
+	switch {
+	case h == 0 && len(lv) >= kllRadixMin:
+		if cap(s.sortBuf) < len(lv) {
+			s.sortBuf = make([]uint64, len(lv))
+		}
+		if sorted := radixSortKeys(lv, s.sortBuf[:len(lv)]); &sorted[0] != &lv[0] {
+			copy(lv, sorted)
+		}
+	case h == 0:
 		s.sortBuf = sortKeys(lv, s.sortBuf)
 	}
 	keep := len(lv) & 1
@@ -398,6 +406,25 @@ func kllTotalCap(k, numLevels int) int {
 // depth counts levels from the top, in integer arithmetic so that every
 // platform agrees.
 func kllLevelCap(k, numLevels, h int) int {
+	if h == 0 && numLevels > 1 {
+		return max(kllBaseCap(k, numLevels, h), kllLevel0Cap)
+	}
+	return kllBaseCap(k, numLevels, h)
+}
+
+// kllLevel0Cap is the least capacity of level 0 once the sketch has more
+// than one level. DataSketches lets level 0 shrink to 8 items, which makes
+// every compaction merge a handful of items into the far larger level 1;
+// with a level 0 of 4096 items sorted by radix sort (about 11 ns an item
+// against 34 for a comparison sort at that size, 13 at 64) an update costs
+// about half as much. A level holding more than its nominal capacity keeps
+// every KLL error bound: it only compacts less often.
+const kllLevel0Cap = 4096
+
+// kllRadixMin is the level-0 size from which compaction sorts by radix.
+const kllRadixMin = 512
+
+func kllBaseCap(k, numLevels, h int) int {
 	depth := numLevels - 1 - h
 	if depth >= 30 { // 65535·(2/3)^30 < 1
 		return kllMinLevelCap

@@ -69,3 +69,39 @@ func valuesFromSortedKeys(keys []uint64) *Values {
 	}
 	return out
 }
+
+// radixSortRows sorts pending rows by hash as radixSortKeys sorts keys. It
+// repeats that function's loop for a 16-byte element rather than sharing
+// it through a key function, which would cost a call per element per pass
+// on the sketch's hot path.
+func radixSortRows(rows, buf []pendingRow) []pendingRow {
+	if len(rows) < 2 {
+		return rows
+	}
+	var hist [radixPasses][radixBuckets]uint32
+	for _, r := range rows {
+		for p := range radixPasses {
+			hist[p][(r.hash>>(p*radixBits))&radixMask]++
+		}
+	}
+	src, dst := rows, buf[:len(rows)]
+	for p := range radixPasses {
+		h := &hist[p]
+		shift := p * radixBits
+		if h[(src[0].hash>>shift)&radixMask] == uint32(len(src)) {
+			continue
+		}
+		var sum uint32
+		for i, c := range h {
+			h[i] = sum
+			sum += c
+		}
+		for _, r := range src {
+			d := (r.hash >> shift) & radixMask
+			dst[h[d]] = r
+			h[d]++
+		}
+		src, dst = dst, src
+	}
+	return src
+}

@@ -46,3 +46,25 @@ func TestRadixSortKeysMatchesSort(t *testing.T) {
 		t.Fatal("order keys lost the sign of -0")
 	}
 }
+
+func TestRadixSortRowsByHash(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	rows := make([]pendingRow, 3000)
+	for i := range rows {
+		rows[i] = pendingRow{hash: rng.Uint64() >> uint(rng.IntN(64)), label: uint64(i)}
+	}
+	want := slices.Clone(rows)
+	slices.SortStableFunc(want, func(a, b pendingRow) int {
+		switch {
+		case a.hash < b.hash:
+			return -1
+		case a.hash > b.hash:
+			return 1
+		}
+		return 0
+	})
+	// LSD radix sort is stable, so equal hashes keep their order too.
+	if got := radixSortRows(rows, make([]pendingRow, len(rows))); !slices.Equal(got, want) {
+		t.Fatal("rows not sorted by hash, stably")
+	}
+}

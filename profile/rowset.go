@@ -33,6 +33,7 @@ type RowSet struct {
 	threshold uint64     // hashes above it are not kept; MaxUint64 while exact
 	entries   []rowEntry // sorted by hash, unique
 	pending   []pendingRow
+	sortBuf   []pendingRow
 	classes   []string // label names by index, for encoding
 }
 
@@ -92,14 +93,17 @@ func (r *RowSet) flush() {
 	if len(r.pending) == 0 {
 		return
 	}
-	slices.SortFunc(r.pending, func(a, b pendingRow) int { return cmp.Compare(a.hash, b.hash) })
-	fresh := make([]rowEntry, 0, len(r.pending))
-	for i := 0; i < len(r.pending); {
-		p := r.pending[i]
+	if cap(r.sortBuf) < len(r.pending) {
+		r.sortBuf = make([]pendingRow, len(r.pending))
+	}
+	sorted := radixSortRows(r.pending, r.sortBuf)
+	fresh := make([]rowEntry, 0, len(sorted))
+	for i := 0; i < len(sorted); {
+		p := sorted[i]
 		e := rowEntry{hash: p.hash, label: p.label, count: 1}
-		for i++; i < len(r.pending) && r.pending[i].hash == p.hash; i++ {
+		for i++; i < len(sorted) && sorted[i].hash == p.hash; i++ {
 			e.count = min(e.count+1, math.MaxUint32)
-			e.conflict = e.conflict || r.pending[i].label != p.label
+			e.conflict = e.conflict || sorted[i].label != p.label
 		}
 		fresh = append(fresh, e)
 	}
