@@ -349,6 +349,17 @@ func (c *Column) validate() error {
 // column so that a profile with large exact samples is never held twice.
 func Write(w io.Writer, p *Profile) error {
 	p.setClasses()
+	// The row set, often the largest single field, encodes meanwhile.
+	type encoded struct {
+		b   []byte
+		err error
+	}
+	rowHashes := make(chan encoded, 1)
+	go func() {
+		// Called directly: encoding/json would re-scan the large string.
+		b, err := p.RowHashes.MarshalJSON()
+		rowHashes <- encoded{b, err}
+	}()
 	bw := bufio.NewWriterSize(w, 1<<16)
 	field := func(sep, name string, v any) error {
 		b, err := json.Marshal(v)
@@ -386,11 +397,17 @@ func Write(w io.Writer, p *Profile) error {
 	for _, f := range []struct {
 		name string
 		v    any
-	}{{"label", p.Label}, {"fingerprint", p.Fingerprint}, {"row_hashes", p.RowHashes}} {
+	}{{"label", p.Label}, {"fingerprint", p.Fingerprint}} {
 		if err := field(",\n ", f.name, f.v); err != nil {
 			return err
 		}
 	}
+	rh := <-rowHashes
+	if rh.err != nil {
+		return fmt.Errorf("encode row_hashes: %w", rh.err)
+	}
+	bw.WriteString(",\n \"row_hashes\": ")
+	bw.Write(rh.b)
 	bw.WriteString("\n}\n")
 	return bw.Flush()
 }

@@ -82,6 +82,12 @@ type Profiler struct {
 	fp      Fingerprint
 	set     *RowSet
 	hasher  rowHasher
+	// The row set takes each batch's row hashes on its own goroutine, so
+	// that its sorting and folding overlap the next batch's column work.
+	rowSink   chan []pendingRow
+	rowFree   chan []pendingRow
+	rowsDone  chan struct{}
+	closeRows sync.Once
 }
 
 // colState is the running state of one column.
@@ -171,7 +177,21 @@ func New(schema dataset.Schema, labeled bool, opts Options) (*Profiler, error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
-	p := &Profiler{opts: opts, schema: schema, labeled: labeled, set: newRowSet(opts.RowCapacity)}
+	p := &Profiler{opts: opts, schema: schema, labeled: labeled, set: newRowSet(opts.RowCapacity),
+		rowSink: make(chan []pendingRow, 2), rowFree: make(chan []pendingRow, 3), rowsDone: make(chan struct{})}
+	for range 3 {
+		p.rowFree <- nil
+	}
+	sink, free, set := p.rowSink, p.rowFree, p.set
+	go func() {
+		defer close(p.rowsDone)
+		for rows := range sink {
+			for _, r := range rows {
+				set.add(r.hash, r.label)
+			}
+			free <- rows
+		}
+	}()
 	if labeled {
 		p.labels = make(map[string]int64)
 	}
@@ -216,6 +236,7 @@ func (p *Profiler) Add(ctx context.Context, b *dataset.Batch) error {
 		})
 	}
 	wg.Wait()
+	rows := (<-p.rowFree)[:0]
 	for i := range b.Rows {
 		var lab uint64
 		if p.labeled {
@@ -229,8 +250,9 @@ func (p *Profiler) Add(ctx context.Context, b *dataset.Batch) error {
 		}
 		h1, h2 := p.hasher.finish(i)
 		p.fp.add(h1, h2, lab)
-		p.set.add(h1, lab)
+		rows = append(rows, pendingRow{h1, lab})
 	}
+	p.rowSink <- rows
 	if p.labeled && len(p.labels) > MaxClasses {
 		return fmt.Errorf("more than %d distinct labels: is the label column right?", MaxClasses)
 	}
@@ -299,9 +321,17 @@ func (s *colState) add(v dataset.Vector, rows int, opts Options) {
 	c.Sketch.UpdateMany(fin)
 }
 
+// Close stops the profiler's row-set goroutine; Profile calls it, and a
+// caller that abandons a profiler must. It may be called more than once.
+func (p *Profiler) Close() {
+	p.closeRows.Do(func() { close(p.rowSink) })
+	<-p.rowsDone
+}
+
 // Profile finishes and returns the profile. The profiler must not be used
 // afterwards.
 func (p *Profiler) Profile(sources ...string) *Profile {
+	p.Close()
 	out := &Profile{
 		Format:  FormatName,
 		Version: FormatVersion,
@@ -363,6 +393,7 @@ func FromSource(ctx context.Context, src dataset.Source, opts Options, sources .
 	if err != nil {
 		return nil, err
 	}
+	defer p.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	full, free := make(chan *dataset.Batch, 1), make(chan *dataset.Batch, 2)

@@ -33,8 +33,12 @@ type RowSet struct {
 	threshold uint64     // hashes above it are not kept; MaxUint64 while exact
 	entries   []rowEntry // sorted by hash, unique
 	pending   []pendingRow
-	sortBuf   []pendingRow
-	classes   []string // label names by index, for encoding
+	// Scratch reused by every fold: the sort buffer, the folded pending
+	// rows and the list the next merge writes into.
+	sortBuf []pendingRow
+	fresh   []rowEntry
+	spare   []rowEntry
+	classes []string // label names by index, for encoding
 }
 
 type rowEntry struct {
@@ -97,7 +101,7 @@ func (r *RowSet) flush() {
 		r.sortBuf = make([]pendingRow, len(r.pending))
 	}
 	sorted := radixSortRows(r.pending, r.sortBuf)
-	fresh := make([]rowEntry, 0, len(sorted))
+	fresh := r.fresh[:0]
 	for i := 0; i < len(sorted); {
 		p := sorted[i]
 		e := rowEntry{hash: p.hash, label: p.label, count: 1}
@@ -107,14 +111,19 @@ func (r *RowSet) flush() {
 		}
 		fresh = append(fresh, e)
 	}
+	r.fresh = fresh
 	r.pending = r.pending[:0]
-	r.entries = mergeEntries(r.entries, fresh)
+	// Merge into the spare list and swap: the two lists are reused from
+	// fold to fold rather than allocated anew.
+	r.spare = mergeEntries(r.spare[:0], r.entries, fresh)
+	r.entries, r.spare = r.spare, r.entries
 	r.trim()
 }
 
-// mergeEntries merges two sorted entry lists, adding counts of equal hashes.
-func mergeEntries(a, b []rowEntry) []rowEntry {
-	out := make([]rowEntry, 0, len(a)+len(b))
+// mergeEntries appends to out the merge of two sorted entry lists, adding
+// counts of equal hashes.
+func mergeEntries(out, a, b []rowEntry) []rowEntry {
+	out = slices.Grow(out, len(a)+len(b))
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		switch {
@@ -142,7 +151,7 @@ func (r *RowSet) trim() {
 	if len(r.entries) <= r.capacity {
 		return
 	}
-	r.entries = slices.Clip(r.entries[:r.capacity])
+	r.entries = r.entries[:r.capacity]
 	r.threshold = r.entries[r.capacity-1].hash
 }
 
@@ -186,7 +195,7 @@ func (r *RowSet) merge(o *RowSet) {
 	r.flush()
 	o.flush()
 	r.threshold = min(r.threshold, o.threshold)
-	r.entries = mergeEntries(r.entries, o.entries)
+	r.entries = mergeEntries(nil, r.entries, o.entries)
 	for len(r.entries) > 0 && r.entries[len(r.entries)-1].hash > r.threshold {
 		r.entries = r.entries[:len(r.entries)-1]
 	}
