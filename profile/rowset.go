@@ -33,10 +33,9 @@ type RowSet struct {
 	threshold uint64     // hashes above it are not kept; MaxUint64 while exact
 	entries   []rowEntry // sorted by hash, unique
 	pending   []pendingRow
-	// Scratch reused by every fold: the sort buffer, the folded pending
-	// rows and the list the next merge writes into.
+	// Scratch reused by every fold: the sort buffer and the list the next
+	// fold writes into.
 	sortBuf []pendingRow
-	fresh   []rowEntry
 	spare   []rowEntry
 	classes []string // label names by index, for encoding
 }
@@ -101,23 +100,38 @@ func (r *RowSet) flush() {
 		r.sortBuf = make([]pendingRow, len(r.pending))
 	}
 	sorted := radixSortRows(r.pending, r.sortBuf)
-	fresh := r.fresh[:0]
-	for i := 0; i < len(sorted); {
-		p := sorted[i]
-		e := rowEntry{hash: p.hash, label: p.label, count: 1}
-		for i++; i < len(sorted) && sorted[i].hash == p.hash; i++ {
-			e.count = min(e.count+1, math.MaxUint32)
-			e.conflict = e.conflict || sorted[i].label != p.label
-		}
-		fresh = append(fresh, e)
-	}
-	r.fresh = fresh
 	r.pending = r.pending[:0]
-	// Merge into the spare list and swap: the two lists are reused from
-	// fold to fold rather than allocated anew.
-	r.spare = mergeEntries(r.spare[:0], r.entries, fresh)
+	// Fold the sorted rows into the entries, writing the spare list, and
+	// swap: the lists are reused from fold to fold.
+	out := slices.Grow(r.spare[:0], len(r.entries)+len(sorted))
+	i := 0
+	for k := 0; k < len(sorted); {
+		p := sorted[k]
+		e := rowEntry{hash: p.hash, label: p.label, count: 1}
+		for k++; k < len(sorted) && sorted[k].hash == p.hash; k++ {
+			e.count = min(e.count+1, math.MaxUint32)
+			e.conflict = e.conflict || sorted[k].label != p.label
+		}
+		for ; i < len(r.entries) && r.entries[i].hash < e.hash; i++ {
+			out = append(out, r.entries[i])
+		}
+		if i < len(r.entries) && r.entries[i].hash == e.hash {
+			e = combine(r.entries[i], e)
+			i++
+		}
+		out = append(out, e)
+	}
+	r.spare = append(out, r.entries[i:]...)
 	r.entries, r.spare = r.spare, r.entries
 	r.trim()
+}
+
+// combine returns the entry of one hash seen in two places: counts add,
+// and different labels make a conflict; the first entry's label is kept.
+func combine(a, b rowEntry) rowEntry {
+	a.count = uint32(min(uint64(a.count)+uint64(b.count), math.MaxUint32))
+	a.conflict = a.conflict || b.conflict || a.label != b.label
+	return a
 }
 
 // mergeEntries appends to out the merge of two sorted entry lists, adding
@@ -134,10 +148,7 @@ func mergeEntries(out, a, b []rowEntry) []rowEntry {
 			out = append(out, b[j])
 			j++
 		default:
-			e := a[i]
-			e.count = uint32(min(uint64(e.count)+uint64(b[j].count), math.MaxUint32))
-			e.conflict = e.conflict || b[j].conflict || e.label != b[j].label
-			out = append(out, e)
+			out = append(out, combine(a[i], b[j]))
 			i++
 			j++
 		}
