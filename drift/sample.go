@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"math"
-	"slices"
+
+	"github.com/poisonguard/poisonguard/profile"
 )
 
 // Sample is a compact numeric sample: its sorted distinct values and how
@@ -30,24 +31,7 @@ func NewSample(raw []float64) Sample {
 			xs = append(xs, x)
 		}
 	}
-	slices.Sort(xs)
-	distinct := 0
-	for i := range xs {
-		if i == 0 || xs[i] != xs[i-1] {
-			distinct++
-		}
-	}
-	s := Sample{Values: make([]float64, 0, distinct), Counts: make([]int64, 0, distinct)}
-	for i := 0; i < len(xs); {
-		j := i + 1
-		for j < len(xs) && xs[j] == xs[i] {
-			j++
-		}
-		s.Values = append(s.Values, xs[i])
-		s.Counts = append(s.Counts, int64(j-i))
-		i = j
-	}
-	return s
+	return Sample(*profile.Compact(xs))
 }
 
 // N returns the number of observations in s.

@@ -28,7 +28,7 @@ func TestValueCounterSample(t *testing.T) {
 	if took := vc.add(xs); took != len(xs) {
 		t.Fatalf("took %d of %d", took, len(xs))
 	}
-	got, want := vc.sample(), compact(slices.Clone(xs))
+	got, want := vc.sample(), Compact(slices.Clone(xs))
 	if !slices.Equal(got.Values, want.Values) || !slices.Equal(got.Counts, want.Counts) {
 		t.Fatalf("sample differs from compaction:\n%v\n%v", got.Values[:10], want.Values[:10])
 	}

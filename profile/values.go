@@ -29,9 +29,9 @@ func (v *Values) N() int64 {
 	return n
 }
 
-// compact turns raw values (any order, finite) into a Values sample. It
-// sorts raw in place.
-func compact(raw []float64) *Values {
+// Compact turns raw values (any order, no NaN) into a sample of their
+// distinct values and counts. It sorts raw in place.
+func Compact(raw []float64) *Values {
 	slices.Sort(raw)
 	distinct := 0
 	for i := range raw {

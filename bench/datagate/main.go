@@ -195,16 +195,7 @@ func writePixels(path string, rows, cols int) error {
 	for i := range data {
 		data[i] = uint8(rng.IntN(256))
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	if err := npy.Write(w, []int64{int64(rows), int64(cols)}, data); err != nil {
-		f.Close()
-		return err
-	}
-	return errors.Join(w.Flush(), f.Close())
+	return writeArray(path, rows, cols, data)
 }
 
 // writeMNIST extracts the embedded MNIST training images.
@@ -302,7 +293,7 @@ func writeNPY(path string, rows, cols int) error {
 	return writeArray(path, rows, cols, data)
 }
 
-func writeArray(path string, rows, cols int, data []float32) error {
+func writeArray[T float32 | uint8](path string, rows, cols int, data []T) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
