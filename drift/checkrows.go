@@ -20,7 +20,7 @@ func (c *checker) label() {
 		return
 	case c.batch.Label == nil:
 		c.add("schema.missing_column", labelSubject(c.base.Label), finding.Error, nan, nan,
-			"the baseline has labels and the batch has none")
+			"the baseline has labels and the batch has none: pass --label COLUMN or --labels FILE")
 		return
 	}
 	a, b := c.base.Label.Counts(), c.batch.Label.Counts()

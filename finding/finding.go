@@ -186,7 +186,10 @@ func (f Finding) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	k, _ := json.Marshal(key)
-	v, _ := json.Marshal(f.Subject)
+	v := []byte("null") // no subject: the finding is about the whole input
+	if f.Subject != "" {
+		v, _ = json.Marshal(f.Subject)
+	}
 	// Splice "key":"subject" in after the check field.
 	head := []byte(`{"check":`)
 	c, _ := json.Marshal(f.Check)

@@ -40,7 +40,7 @@ func TestJudgeAndJSON(t *testing.T) {
 	if first["column"] != "age" || first["check"] != "drift.psi" || first["severity"] != "warn" {
 		t.Errorf("first finding %v", first)
 	}
-	if second["value"] != nil || second["threshold"] != nil || second["subject"] != "" {
+	if second["value"] != nil || second["threshold"] != nil || second["subject"] != nil {
 		t.Errorf("NaN and Inf must encode as null: %v", second)
 	}
 	if !strings.Contains(buf.String(), `"summary": {`) || !strings.Contains(buf.String(), `"rows": 10,`) {
