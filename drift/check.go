@@ -38,10 +38,15 @@ type ColumnResult struct {
 	Drifted      bool           `json:"drifted"`
 }
 
-// LabelResult holds the label distribution's statistics.
+// LabelResult holds the label distribution's statistics. A label with at
+// least 50 distinct numeric values is continuous (a regression target):
+// it is compared by KS instead of class by class.
 type LabelResult struct {
 	Chi2PValue          finding.Number `json:"chi2_pvalue"`
 	JSDistance          finding.Number `json:"js_distance"`
+	Continuous          bool           `json:"continuous"`
+	KSStatistic         finding.Number `json:"ks_statistic"`
+	KSPValue            finding.Number `json:"ks_pvalue"`
 	EntropyBits         finding.Number `json:"entropy_bits"`
 	BaselineEntropyBits finding.Number `json:"baseline_entropy_bits"`
 	NewClasses          []string       `json:"new_classes"`

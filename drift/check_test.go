@@ -245,3 +245,23 @@ func TestSketchedKS(t *testing.T) {
 		t.Fatalf("the 0.2σ shift of y was not found, or x was flagged:\n%s", list(shifted))
 	}
 }
+
+// A regression target is compared by KS, not class by class: a clean
+// sample passes and a shifted target fails on the label.
+func TestContinuousLabel(t *testing.T) {
+	gen := func(n int, seed uint64, shift float64) string {
+		rng := rand.New(rand.NewPCG(seed, 4))
+		return table("x,target", n, func(int) string {
+			return fmt.Sprintf("%.6f,%d", rng.NormFloat64(), int(100+30*rng.NormFloat64()+shift))
+		})
+	}
+	base := profileCSV(t, gen(3000, 1, 0), "target", baseOpt)
+	clean := check(t, base, profileCSV(t, gen(1000, 2, 0), "target", baseOpt))
+	if clean.Report.Verdict == finding.Fail || !clean.Label.Continuous || has(clean, "label.new_class", "target", finding.Info) {
+		t.Fatalf("clean regression target (continuous=%v):\n%s", clean.Label.Continuous, list(clean))
+	}
+	shifted := check(t, base, profileCSV(t, gen(1000, 3, 15), "target", baseOpt))
+	if !has(shifted, "label.distribution", "target", finding.Error) {
+		t.Fatalf("a shift of half a standard deviation in the target was missed:\n%s", list(shifted))
+	}
+}

@@ -3,6 +3,7 @@ package drift
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/poisonguard/poisonguard/finding"
@@ -38,11 +39,19 @@ func (c *checker) label() {
 		MissingClasses:      []string{},
 		Chi2PValue:          finding.Number(nan),
 		JSDistance:          finding.Number(nan),
+		KSStatistic:         finding.Number(nan),
+		KSPValue:            finding.Number(nan),
 	}
 	c.res.Label = lr
 	subject := labelSubject(c.base.Label)
 	if bt == 0 || nt == 0 {
 		return
+	}
+	if base, ok := continuousLabel(c.base.Label); ok {
+		if batch, ok := numericLabel(c.batch.Label); ok {
+			c.continuousLabel(subject, base, batch, lr)
+			return
+		}
 	}
 	var newRows int64
 	for _, cl := range c.batch.Label.Classes {
@@ -89,6 +98,47 @@ func (c *checker) label() {
 	if lvl := c.policy.LabelEntropyChange.level(change); lvl > 0 {
 		c.add("label.entropy", subject, severity(lvl), change, c.threshold(c.policy.LabelEntropyChange, lvl),
 			"label entropy moved from %.3f to %.3f bits", c.base.Label.EntropyBits, c.batch.Label.EntropyBits)
+	}
+}
+
+// minContinuousClasses is how many distinct numeric labels make a label
+// continuous (a regression target) rather than a set of classes: class
+// checks would call every new value a new class.
+const minContinuousClasses = 50
+
+// numericLabel returns the labels as a numeric sample when every class is
+// a number.
+func numericLabel(l *profile.Labels) (Sample, bool) {
+	raw := &profile.Values{}
+	for _, cl := range l.Classes {
+		x, err := strconv.ParseFloat(cl.Class, 64)
+		if err != nil || math.IsNaN(x) {
+			return Sample{}, false
+		}
+		raw.Values = append(raw.Values, x)
+		raw.Counts = append(raw.Counts, cl.Count)
+	}
+	// Numeric classes come in ascending order, each value once (labels are
+	// canonical); Validate confirms it.
+	return Sample(*raw), Sample(*raw).Validate() == nil
+}
+
+// continuousLabel is numericLabel for a label with many values.
+func continuousLabel(l *profile.Labels) (Sample, bool) {
+	if len(l.Classes) < minContinuousClasses {
+		return Sample{}, false
+	}
+	return numericLabel(l)
+}
+
+// continuousLabel compares a regression target's distributions with KS.
+func (c *checker) continuousLabel(subject string, base, batch Sample, lr *LabelResult) {
+	d, p := KS(base, batch)
+	lr.Continuous = true
+	lr.KSStatistic, lr.KSPValue = finding.Number(d), finding.Number(p)
+	if p < c.policy.LabelChi2Alpha {
+		c.add("label.distribution", subject, finding.Error, p, c.policy.LabelChi2Alpha,
+			"the continuous label's distribution shifted: KS D=%.4f, p=%.3g", d, p)
 	}
 }
 
