@@ -41,12 +41,18 @@ Wasserstein, Jensen–Shannon, chi-square), the label distribution,
 duplicated rows, rows that repeat the baseline with another label (a
 label-flip signal) and replayed snapshots.
 
+INPUT may also be a profile made by data profile or data merge: a batch
+profiled where it lives, or in shards and merged, is checked without
+reading its data again (tests are then exact up to that profile's exact
+limit, sketched beyond).
+
 Exit 0 on pass or warn, 1 on fail, 2 on errors. Thresholds come from
 --policy (YAML or JSON, section "drift"); see docs/policy.md.`,
 		Example: `  poisonguard data check batch.csv --baseline baseline.json --label target
   poisonguard data check batch.parquet --baseline baseline.json --label y --json
   poisonguard data check x.npy --labels y.npy --baseline baseline.json --policy policy.yaml
-  poisonguard data check batch.csv --baseline baseline.json --sarif data-gate.sarif`,
+  poisonguard data check batch.csv --baseline baseline.json --sarif data-gate.sarif
+  poisonguard data check batch-profile.json --baseline baseline.json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if baseline == "" {
@@ -61,12 +67,16 @@ Exit 0 on pass or warn, 1 on fail, 2 on errors. Thresholds come from
 				return err
 			}
 			start := time.Now()
-			opts := profile.Options{
-				ExactLimit:  max(base.Settings.ExactLimit, batchExactValues/int64(max(len(base.Columns), 1))),
-				KLLK:        base.Settings.KLLK,
-				RowCapacity: base.Settings.RowCapacity,
+			var batch *profile.Profile
+			if isProfile(args[0]) {
+				batch, err = readProfile(args[0])
+			} else {
+				batch, err = a.profileFile(cmd.Context(), args[0], in, profile.Options{
+					ExactLimit:  max(base.Settings.ExactLimit, batchExactValues/int64(max(len(base.Columns), 1))),
+					KLLK:        base.Settings.KLLK,
+					RowCapacity: base.Settings.RowCapacity,
+				})
 			}
-			batch, err := a.profileFile(cmd.Context(), args[0], in, opts)
 			if err != nil {
 				return err
 			}
@@ -102,6 +112,19 @@ Exit 0 on pass or warn, 1 on fail, 2 on errors. Thresholds come from
 	cmd.Flags().BoolVar(&all, "all", false, "also list informational findings and every column's statistics")
 	cmd.Flags().StringVar(&sarif, "sarif", "", "also write the findings as a SARIF 2.1.0 log for CI code scanning")
 	return cmd
+}
+
+// isProfile reports whether path holds a poisonguard profile rather than
+// data: its JSON opens with the profile format's name.
+func isProfile(path string) bool {
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 64)
+	n, _ := io.ReadFull(f, head)
+	return bytes.Contains(head[:n], []byte(`"format": "`+profile.FormatName+`"`))
 }
 
 // checkJSON is the --json document of data check.

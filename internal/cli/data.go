@@ -30,6 +30,9 @@ shifts, duplicated or conflicting rows and replays.
 Inputs are CSV (with a header), Parquet, NumPy .npy (2-D features; labels
 as a 1-D .npy with --labels), MNIST IDX (raw or gz) and JSONL; the format
 is told from the file's first bytes or its extension.`,
+		Example: `  poisonguard data profile train.csv --label target -o baseline.json
+  poisonguard data check batch.csv --baseline baseline.json --label target
+  poisonguard data merge shard-0.json shard-1.json -o baseline.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
@@ -91,6 +94,9 @@ profile. The format is documented in docs/profile-format.md.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usageError{errors.New("-o PROFILE.json is required")}
+			}
+			if len(args) > 1 && in.labels != "" {
+				return usageError{errors.New("--labels pairs one labels file with one input; profile each input separately and merge")}
 			}
 			start := time.Now()
 			opts := profile.Options{ExactLimit: exactLimit}
