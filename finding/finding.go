@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 )
 
@@ -206,9 +207,11 @@ func (r *Report) Time(stage string, d time.Duration) {
 	r.Timings = append(r.Timings, Timing{Stage: stage, Elapsed: d, Seconds: d.Seconds()})
 }
 
-// Judge sets the verdict from the findings: fail on any error finding,
-// warn on any warning, pass otherwise. It returns the verdict.
+// Judge orders the findings worst first (keeping their order within a
+// severity) and sets the verdict: fail on any error finding, warn on any
+// warning, pass otherwise. It returns the verdict.
 func (r *Report) Judge() Verdict {
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int { return int(b.Severity) - int(a.Severity) })
 	worst := Info
 	for _, f := range r.Findings {
 		worst = max(worst, f.Severity)

@@ -160,9 +160,9 @@ func (a *app) renderCheck(res *drift.Result, about string, asJSON, all bool) err
 
 func writeColumnStats(w io.Writer, cols []drift.ColumnResult) {
 	tw := newTable(w)
-	fmt.Fprintln(tw, "COLUMN\tTYPE\tPSI\tKS D\tKS P\tW/STD\tJS\tCHI2 P\tEXACT\tDRIFTED\t")
+	fmt.Fprintln(tw, "COLUMN\tTYPE\tPSI\tKS D\tKS P\tW/STD\tJS\tCHI2 P\tEXACT\tDRIFTED")
 	for _, c := range cols {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t%v\t\n", c.Name, c.Type, num(c.PSI), num(c.KSStatistic),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%v\t%v\n", c.Name, c.Type, num(c.PSI), num(c.KSStatistic),
 			num(c.KSPValue), num(c.WassersteinNorm), num(c.JSDistance), num(c.Chi2PValue), c.Exact, c.Drifted)
 	}
 	tw.Flush()
