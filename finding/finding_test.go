@@ -36,7 +36,8 @@ func TestJudgeAndJSON(t *testing.T) {
 		t.Fatalf("%v: %s", err, buf.String())
 	}
 	fs := got["findings"].([]any)
-	first, second := fs[0].(map[string]any), fs[1].(map[string]any)
+	// Judge ordered them worst first.
+	second, first := fs[0].(map[string]any), fs[1].(map[string]any)
 	if first["column"] != "age" || first["check"] != "drift.psi" || first["severity"] != "warn" {
 		t.Errorf("first finding %v", first)
 	}
@@ -89,8 +90,8 @@ func TestSARIF(t *testing.T) {
 	if log.Version != "2.1.0" || len(res) != 2 || len(log.Runs[0].Tool.Driver.Rules) != 2 {
 		t.Fatalf("log %+v", log)
 	}
-	if res[0].Level != "warning" || res[1].Level != "error" || res[0].Locations[0].LogicalLocations[0].Name != "age" ||
-		res[1].Locations[0].PhysicalLocation.ArtifactLocation.URI != "batch.csv" {
+	if res[0].Level != "error" || res[1].Level != "warning" || res[1].Locations[0].LogicalLocations[0].Name != "age" ||
+		res[0].Locations[0].PhysicalLocation.ArtifactLocation.URI != "batch.csv" {
 		t.Fatalf("results %+v", res)
 	}
 }
