@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"math"
@@ -423,5 +424,15 @@ func TestFewValuedColumnsStayExact(t *testing.T) {
 	}
 	if c := m.Column("code"); !c.Exact() || c.Values.N() != 300_000 {
 		t.Fatalf("merged code: exact=%v", c.Exact())
+	}
+}
+
+// A cancelled context stops profiling with the context's error.
+func TestFromSourceStopsOnCancel(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	src := &source{tb: loadExample(t, example.DigitsTrain), batchRows: 10, labeled: true}
+	if _, err := profile.FromSource(ctx, src, profile.Options{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
