@@ -81,14 +81,19 @@ func (r *RowSet) add(h, label uint64) {
 		return
 	}
 	if r.pending == nil {
-		r.pending = make([]pendingRow, 0, minPendingFlush)
+		r.pending = make([]pendingRow, 0, r.foldAt())
 	}
 	r.pending = append(r.pending, pendingRow{h, label})
-	// Fold in once the pending rows match the entries in number, so
-	// that each fold's merge is paid for by as many new rows.
-	if len(r.pending) >= max(min(r.capacity, len(r.entries)), minPendingFlush) {
+	if len(r.pending) >= r.foldAt() {
 		r.flush()
 	}
+}
+
+// foldAt is how many pending rows trigger a fold: as many as the entries
+// (at least minPendingFlush, at most the capacity), so that each fold's
+// merge is paid for by as many new rows.
+func (r *RowSet) foldAt() int {
+	return max(min(r.capacity, len(r.entries)), minPendingFlush)
 }
 
 // flush folds the pending rows into the entries and trims to capacity.
@@ -124,6 +129,10 @@ func (r *RowSet) flush() {
 	r.spare = append(out, r.entries[i:]...)
 	r.entries, r.spare = r.spare, r.entries
 	r.trim()
+	// Make room for the next fold's rows at once rather than by doubling.
+	if next := r.foldAt(); cap(r.pending) < next {
+		r.pending = make([]pendingRow, 0, next)
+	}
 }
 
 // combine returns the entry of one hash seen in two places: counts add,
