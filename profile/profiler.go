@@ -9,7 +9,6 @@ import (
 	"sync"
 
 	"github.com/poisonguard/poisonguard/dataset"
-	"github.com/zeebo/xxh3"
 )
 
 // DefaultExactLimit is how many finite values of a numeric column a profile
@@ -88,88 +87,6 @@ type Profiler struct {
 	rowFree   chan []pendingRow
 	rowsDone  chan struct{}
 	closeRows sync.Once
-}
-
-// colState is the running state of one column.
-type colState struct {
-	col *Column
-	// The exact store holds the finite values while within the exact
-	// limit: counts per value while the column has few distinct values
-	// (images, codes, integers), then raw values in chunks, so that
-	// growing never copies what is already stored.
-	counted valueCounter
-	chunks  [][]float64
-	nexact  int64
-	scratch []float64
-}
-
-// exactChunk is the number of values in one chunk of raw values.
-const exactChunk = 1 << 15
-
-// keep adds finite values to the exact store.
-func (s *colState) keep(xs []float64) {
-	s.nexact += int64(len(xs))
-	xs = xs[s.counted.add(xs):]
-	for len(xs) > 0 {
-		if n := len(s.chunks); n == 0 || len(s.chunks[n-1]) == cap(s.chunks[n-1]) {
-			s.chunks = append(s.chunks, make([]float64, 0, exactChunk))
-		}
-		last := &s.chunks[len(s.chunks)-1]
-		k := min(len(xs), cap(*last)-len(*last))
-		*last = append(*last, xs[:k]...)
-		xs = xs[k:]
-	}
-}
-
-// values compacts the exact store into a sample and releases it. Without
-// raw values, the counted ones are the sample; with them, every value
-// (counted ones repeated, at most the exact limit in all) is radix-sorted
-// as an order key in scratch, which is reused from column to column.
-func (s *colState) values(scratch *[2][]uint64) *Values {
-	defer func() { s.counted, s.chunks, s.nexact = valueCounter{}, nil, 0 }()
-	if len(s.chunks) == 0 {
-		return s.counted.sample()
-	}
-	n := int(s.nexact)
-	for i := range scratch {
-		if cap(scratch[i]) < n {
-			scratch[i] = make([]uint64, n)
-		}
-	}
-	keys := scratch[0][:0]
-	s.counted.each(func(x float64, c int64) {
-		k := orderKey(x)
-		for range c {
-			keys = append(keys, k)
-		}
-	})
-	for _, c := range s.chunks {
-		for _, x := range c {
-			keys = append(keys, orderKey(x))
-		}
-	}
-	return valuesFromSortedKeys(radixSortKeys(keys, scratch[1][:len(keys)]))
-}
-
-// toSketch moves the exact store into a new KLL sketch.
-func (s *colState) toSketch(k int) *KLL {
-	sk := NewKLL(k)
-	block := make([]float64, 0, exactChunk)
-	s.counted.each(func(x float64, n int64) {
-		for range n {
-			if len(block) == cap(block) {
-				sk.UpdateMany(block)
-				block = block[:0]
-			}
-			block = append(block, x)
-		}
-	})
-	sk.UpdateMany(block)
-	for _, c := range s.chunks {
-		sk.UpdateMany(c)
-	}
-	s.counted, s.chunks, s.nexact = valueCounter{}, nil, 0
-	return sk
 }
 
 // New returns a profiler for sources with the given schema.
@@ -261,64 +178,6 @@ func (p *Profiler) Add(ctx context.Context, b *dataset.Batch) error {
 		p.opts.Progress(p.rows)
 	}
 	return nil
-}
-
-func (s *colState) add(v dataset.Vector, rows int, opts Options) {
-	c := s.col
-	c.Count += int64(rows)
-	if c.Kind != dataset.Numeric {
-		for _, x := range v.Str[:rows] {
-			if x == "" {
-				c.Missing++
-				continue
-			}
-			c.Categories.Add(x, 1)
-			c.Distinct.AddHash(xxh3.HashString(x))
-		}
-		return
-	}
-	fin := s.scratch[:0]
-	if cap(fin) < rows {
-		fin = make([]float64, 0, rows)
-	}
-	var sum float64
-	for _, x := range v.Num[:rows] {
-		if x-x != 0 { // NaN or ±Inf
-			switch {
-			case dataset.IsMissing(x):
-				c.Missing++
-			case x != x:
-				c.NaN++
-			default:
-				c.Inf++
-			}
-			continue
-		}
-		fin = append(fin, x+0) // x+0 turns -0 into +0
-		sum += x
-	}
-	s.scratch = fin
-	c.Moments.addBlock(fin, sum)
-	if c.Sketch == nil && s.nexact+int64(len(fin)) <= opts.ExactLimit {
-		s.keep(fin)
-		return
-	}
-	// Beyond the exact limit a column whose every value so far has been
-	// counted (at most maxSmallDistinct distinct values: codes, integers,
-	// pixels) stays exact, at the cost of its distinct values only.
-	if c.Sketch == nil && len(s.chunks) == 0 && !s.counted.full {
-		if took := s.counted.add(fin); took == len(fin) {
-			s.nexact += int64(len(fin))
-			return
-		} else {
-			s.nexact += int64(took)
-			fin = fin[took:]
-		}
-	}
-	if c.Sketch == nil {
-		c.Sketch = s.toSketch(opts.KLLK)
-	}
-	c.Sketch.UpdateMany(fin)
 }
 
 // Close stops the profiler's row-set goroutine; Profile calls it, and a
