@@ -289,6 +289,11 @@ func (p *Profile) validate() error {
 	if p.RowHashes == nil {
 		return fmt.Errorf("%w: no row hashes", ErrFormat)
 	}
+	st := p.Settings
+	if st.ExactLimit < 0 || st.KLLK < MinKLLK || st.KLLK > MaxKLLK ||
+		st.RowCapacity < 1 || st.RowCapacity > MaxRowCapacity || st.RowCapacity != p.RowHashes.capacity {
+		return fmt.Errorf("%w: settings %+v out of range or not those of its row hashes", ErrFormat, st)
+	}
 	if p.Rows < 0 || p.Fingerprint.Rows != p.Rows {
 		return fmt.Errorf("%w: row count %d does not match its fingerprint's %d", ErrFormat, p.Rows, p.Fingerprint.Rows)
 	}

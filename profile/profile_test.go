@@ -17,6 +17,7 @@ import (
 
 	"github.com/poisonguard/poisonguard/dataset"
 	"github.com/poisonguard/poisonguard/dataset/example"
+	"github.com/poisonguard/poisonguard/drift"
 	"github.com/poisonguard/poisonguard/profile"
 )
 
@@ -396,6 +397,10 @@ func FuzzRead(f *testing.F) {
 			t.Fatal(err)
 		}
 		if _, err := profile.Merge(p, p); err != nil {
+			t.Fatal(err)
+		}
+		// And a check of it against itself must not panic either.
+		if _, err := drift.Check(p, p, drift.DefaultPolicy()); err != nil {
 			t.Fatal(err)
 		}
 	})
