@@ -1,0 +1,50 @@
+package profile
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// Samples round-trip through JSON exactly with either key width, and
+// float32 samples take 32-bit keys and fewer bytes.
+func TestValuesEncodingWidths(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	f32, f64 := make([]float64, 5000), make([]float64, 5000)
+	for i := range f32 {
+		f32[i] = float64(float32(rng.NormFloat64() * 1e3))
+		f64[i] = rng.NormFloat64() * 1e3
+	}
+	f32 = append(f32, 0, -1.5, float64(math.MaxFloat32), -float64(math.SmallestNonzeroFloat32))
+	sizes := map[string]int{}
+	for name, raw := range map[string][]float64{"float32": f32, "float64": f64} {
+		v := Compact(slices.Clone(raw))
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Values
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !slices.Equal(back.Values, v.Values) || !slices.Equal(back.Counts, v.Counts) {
+			t.Fatalf("%s: round trip changed the sample", name)
+		}
+		enc := v.appendEncoded(nil)
+		_, n := binary.Uvarint(enc)
+		want := byte(8)
+		if name == "float32" {
+			want = 4
+		}
+		if enc[n] != want {
+			t.Fatalf("%s: key width %d, want %d", name, enc[n], want)
+		}
+		sizes[name] = len(b)
+	}
+	if sizes["float32"]*10 > sizes["float64"]*7 {
+		t.Errorf("float32 encoding %d bytes is not much smaller than float64's %d", sizes["float32"], sizes["float64"])
+	}
+}
