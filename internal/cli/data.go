@@ -67,7 +67,20 @@ func (a *app) profileFile(ctx context.Context, path string, in inputFlags, opts 
 	prog := a.newProgress("profiling " + filepath.Base(path))
 	defer prog.done()
 	opts.Progress = prog.rows
-	return profile.FromSource(ctx, src, opts, filepath.Base(path))
+	start := time.Now()
+	p, err := profile.FromSource(ctx, src, opts, filepath.Base(path))
+	if err != nil {
+		return nil, err
+	}
+	sketched := 0
+	for _, c := range p.Columns {
+		if c.Sketch != nil {
+			sketched++
+		}
+	}
+	a.logger.Info("profiled", "file", path, "rows", p.Rows, "columns", len(p.Columns),
+		"sketched_columns", sketched, "seconds", time.Since(start).Seconds())
+	return p, nil
 }
 
 func (a *app) dataProfileCommand() *cobra.Command {
