@@ -133,7 +133,7 @@ func (s *KLL) Update(v float64) {
 	if s.size >= s.totalCap {
 		s.compress()
 	}
-	s.levels[0] = append(s.levels[0], floatKey(v))
+	s.levels[0] = append(s.levels[0], orderKey(v))
 	s.size++
 	s.n++
 	s.min = min(s.min, v)
@@ -161,7 +161,7 @@ func (s *KLL) UpdateMany(vs []float64) {
 			if v != v {
 				continue
 			}
-			lv = append(lv, floatKey(v))
+			lv = append(lv, orderKey(v))
 			added++
 			if v < mn {
 				mn = v
@@ -223,7 +223,7 @@ func (s *KLL) Sorted() (values []float64, weights []int64) {
 	values = make([]float64, len(items))
 	weights = make([]int64, len(items))
 	for i, it := range items {
-		values[i], weights[i] = keyFloat(it.key), it.w
+		values[i], weights[i] = fromOrderKey(it.key), it.w
 	}
 	return values, weights
 }
@@ -280,7 +280,7 @@ func (s *KLL) CDF(x float64) float64 {
 	if x == 0 {
 		x = 0 // +0, so that −0 and +0 both count as ≤ x
 	}
-	kx := floatKey(x)
+	kx := orderKey(x)
 	var w int64
 	for h, lv := range s.levels {
 		var c int
@@ -448,18 +448,6 @@ func (s *KLL) clone() *KLL {
 	return &c
 }
 
-// floatKey maps a float64 to a uint64 whose unsigned order is the numeric
-// order of non-NaN floats, with −0 just below +0.
-func floatKey(v float64) uint64 {
-	b := math.Float64bits(v)
-	return b ^ (uint64(int64(b)>>63) | 1<<63)
-}
-
-// keyFloat inverts floatKey.
-func keyFloat(k uint64) float64 {
-	return math.Float64frombits(k ^ (uint64(int64(^k)>>63) | 1<<63))
-}
-
 // sortKeys sorts a ascending with a branch-free bottom-up merge sort, using
 // buf (grown as needed and returned) as scratch. Level 0 holds unordered
 // data, on which the branches of a comparison sort mispredict half the time;
@@ -572,7 +560,7 @@ func (s *KLL) MarshalBinary() ([]byte, error) {
 	}
 	for _, lv := range s.levels {
 		for _, key := range lv {
-			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(keyFloat(key)))
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(fromOrderKey(key)))
 		}
 	}
 	return b, nil
@@ -663,7 +651,7 @@ func decodeKLL(data []byte) (*KLL, error) {
 			if !(v >= mn && v <= mx) {
 				return nil, fmt.Errorf("level %d value %d is %v, outside [min, max]", h, i, v)
 			}
-			lv[i] = floatKey(v)
+			lv[i] = orderKey(v)
 			if h > 0 && i > 0 && lv[i] < lv[i-1] {
 				return nil, fmt.Errorf("level %d is not sorted at value %d", h, i)
 			}

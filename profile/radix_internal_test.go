@@ -42,8 +42,37 @@ func TestRadixSortKeysMatchesSort(t *testing.T) {
 			}
 		})
 	}
-	if !math.Signbit(fromOrderKey(orderKey(math.Copysign(0, -1)))) {
-		t.Fatal("order keys lost the sign of -0")
+	if orderKey(math.Copysign(0, -1)) != orderKey(0) || fromOrderKey(orderKey(0)) != 0 {
+		t.Fatal("-0 and +0 must share one key, which decodes to 0")
+	}
+}
+
+// Order keys preserve order and invert exactly, in both widths, and keep
+// the zero low bits of float32 values zero for either sign.
+func TestOrderKeys(t *testing.T) {
+	vals := []float64{math.Inf(-1), -math.MaxFloat64, -1e300, -3.5, -1, -math.SmallestNonzeroFloat64, 0,
+		math.SmallestNonzeroFloat64, 1e-300, 1, 3.5, 1e300, math.MaxFloat64, math.Inf(1)}
+	for i, x := range vals {
+		if got := fromOrderKey(orderKey(x)); got != x {
+			t.Fatalf("%v decodes as %v", x, got)
+		}
+		if i > 0 && orderKey(vals[i-1]) >= orderKey(x) {
+			t.Fatalf("key order broken between %v and %v", vals[i-1], x)
+		}
+	}
+	f32 := []float64{float64(float32(math.Inf(-1))), -math.MaxFloat32, -2.5, -math.SmallestNonzeroFloat32, 0,
+		math.SmallestNonzeroFloat32, 0.1 * 1, 2.5, math.MaxFloat32}
+	f32[6] = float64(float32(0.1))
+	for i, x := range f32 {
+		if got := fromOrderKey32(orderKey32(x)); got != x {
+			t.Fatalf("float32 %v decodes as %v", x, got)
+		}
+		if i > 0 && orderKey32(f32[i-1]) >= orderKey32(x) {
+			t.Fatalf("32-bit key order broken between %v and %v", f32[i-1], x)
+		}
+		if x != 0 && orderKey(x)&(1<<29-1) != 0 {
+			t.Fatalf("the 64-bit key of float32 %v has low bits set", x)
+		}
 	}
 }
 

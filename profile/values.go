@@ -129,21 +129,6 @@ const (
 // base64-encoded in JSON. (DEFLATE was tried: it gains nothing on
 // continuous values, whose deltas are random, and few-valued columns are
 // already a few bytes a value.)
-func orderKey(f float64) uint64 {
-	b := math.Float64bits(f)
-	if b>>63 == 1 {
-		return ^b
-	}
-	return b | 1<<63
-}
-
-func fromOrderKey(k uint64) float64 {
-	if k>>63 == 1 {
-		return math.Float64frombits(k &^ (1 << 63))
-	}
-	return math.Float64frombits(^k)
-}
-
 // MarshalJSON encodes the sample compactly as a base64 string.
 func (v *Values) MarshalJSON() ([]byte, error) {
 	return quotedBase64(v.appendEncoded(nil)), nil
@@ -177,23 +162,6 @@ func (v *Values) float32Exact() bool {
 		}
 	}
 	return true
-}
-
-// orderKey32 is orderKey for a float32-exact value, over its 32 bits.
-func orderKey32(f float64) uint64 {
-	b := math.Float32bits(float32(f))
-	if b>>31 == 1 {
-		return uint64(^b)
-	}
-	return uint64(b | 1<<31)
-}
-
-func fromOrderKey32(k uint64) float64 {
-	b := uint32(k)
-	if b>>31 == 1 {
-		return float64(math.Float32frombits(b &^ (1 << 31)))
-	}
-	return float64(math.Float32frombits(^b))
 }
 
 // quotedBase64 returns raw as a JSON string of its standard base64.
