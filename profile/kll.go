@@ -14,7 +14,8 @@ import (
 const (
 	// DefaultKLLK is the accuracy parameter NewKLL uses for k ≤ 0. At k = 200
 	// the single-sided normalized rank error is about 1.33% (see
-	// NormalizedRankError), and a sketch retains about 3k values.
+	// NormalizedRankError), and a sketch retains about 3k values (plus a
+	// level-0 buffer of up to kllLevel0Cap while values stream in).
 	DefaultKLLK = 200
 	// MinKLLK and MaxKLLK bound the accuracy parameter k, as in Apache
 	// DataSketches.
@@ -39,7 +40,8 @@ var ErrMalformedSketch = errors.New("malformed sketch")
 // KLL is a mergeable quantile sketch of float64 values: the KLL sketch of
 // Karnin, Lang and Liberty ("Optimal Quantile Approximation in Streams",
 // FOCS 2016) with the level-capacity schedule and lazy compaction of Apache
-// DataSketches' KllDoublesSketch.
+// DataSketches' KllDoublesSketch, except that level 0 holds at least
+// kllLevel0Cap values once the sketch has two levels, and is radix-sorted.
 //
 // Ranks are inclusive: the rank of x is the share of the stream that is ≤ x
 // (CDF), and Quantile(q) is the smallest retained value whose inclusive rank
@@ -59,8 +61,8 @@ type KLL struct {
 	k, minK  int
 	n        int64
 	min, max float64 // +Inf and -Inf while empty
-	// levels[h] holds the retained values of weight 2^h, as order-preserving
-	// keys (see floatKey) so that sorting and merging compare integers. Level
+	// levels[h] holds the retained values of weight 2^h, as order keys (see
+	// orderKey) so that sorting and merging compare integers. Level
 	// 0 is unsorted; every higher level is sorted ascending.
 	levels   [][]uint64
 	caps     []int // nominal capacity of each level for len(levels)
@@ -68,7 +70,7 @@ type KLL struct {
 	size     int // retained values, the sum of len(levels[h])
 	rng      uint64
 	scratch  []uint64 // spare buffer swapped with a level during compaction
-	sortBuf  []uint64 // merge-sort buffer for level 0
+	sortBuf  []uint64 // sort buffer for level 0
 }
 
 // NewKLL returns an empty quantile sketch with accuracy parameter k. A k ≤ 0
@@ -143,8 +145,9 @@ func (s *KLL) Update(v float64) {
 // UpdateMany adds the values of vs in order, skipping NaN. It gives exactly
 // the sketch that calling Update on each value would give, copying runs of
 // values into level 0 between compactions. Compaction dominates the cost of
-// both, so UpdateMany saves only the per-call overhead: about 30M values/s
-// on one core of the reference machine for k = 200. vs is not retained.
+// both, so UpdateMany saves only the per-call overhead: about 14 ns a value
+// on one core of the reference machine, for k = 200 or 1024 alike, with
+// the radix-sorted level 0. vs is not retained.
 func (s *KLL) UpdateMany(vs []float64) {
 	for len(vs) > 0 {
 		if s.size >= s.totalCap && !s.compress() {
@@ -382,7 +385,8 @@ func (s *KLL) addLevel() {
 
 // setCaps recomputes the nominal level capacities for the current number of
 // levels: the top level holds k values and each level below two thirds of the
-// one above, but never fewer than 8.
+// one above, but never fewer than 8; level 0 holds at least kllLevel0Cap
+// (see kllLevelCap).
 func (s *KLL) setCaps() {
 	s.caps = s.caps[:0]
 	s.totalCap = 0
