@@ -23,7 +23,7 @@ const DefaultExactLimit = 100_000
 // confidence) instead of the 1.33% of DataSketches' k = 200. KS tests from
 // sketches can resolve no finer shift than the rank errors of the two
 // sides, and a 1.33% floor hides shifts that a million rows reveal; the
-// larger sketch costs about 25 KB a column and no update speed.
+// larger sketch costs 25–60 KB a column and no update speed.
 const ProfileKLLK = 1024
 
 // Options configures a Profiler. The zero value uses the defaults.
