@@ -10,30 +10,22 @@ type colState struct {
 	col *Column
 	// The exact store holds the finite values while within the exact
 	// limit: counts per value while the column has few distinct values
-	// (images, codes, integers), then raw values in chunks, so that
-	// growing never copies what is already stored.
+	// (images, codes, integers), then raw values.
 	counted valueCounter
-	chunks  [][]float64
+	raw     rawStore
 	nexact  int64
 	scratch []float64
 }
 
-// exactChunk is the number of values in one chunk of raw values.
-const exactChunk = 1 << 15
-
 // keep adds finite values to the exact store.
 func (s *colState) keep(xs []float64) {
 	s.nexact += int64(len(xs))
-	xs = xs[s.counted.add(xs):]
-	for len(xs) > 0 {
-		if n := len(s.chunks); n == 0 || len(s.chunks[n-1]) == cap(s.chunks[n-1]) {
-			s.chunks = append(s.chunks, make([]float64, 0, exactChunk))
-		}
-		last := &s.chunks[len(s.chunks)-1]
-		k := min(len(xs), cap(*last)-len(*last))
-		*last = append(*last, xs[:k]...)
-		xs = xs[k:]
-	}
+	s.raw.add(xs[s.counted.add(xs):])
+}
+
+// release empties the exact store.
+func (s *colState) release() {
+	s.counted, s.raw, s.nexact = valueCounter{}, rawStore{}, 0
 }
 
 // values compacts the exact store into a sample and releases it. Without
@@ -41,8 +33,8 @@ func (s *colState) keep(xs []float64) {
 // (counted ones repeated, at most the exact limit in all) is radix-sorted
 // as an order key in scratch, which is reused from column to column.
 func (s *colState) values(scratch *[2][]uint64) *Values {
-	defer func() { s.counted, s.chunks, s.nexact = valueCounter{}, nil, 0 }()
-	if len(s.chunks) == 0 {
+	defer s.release()
+	if s.raw.len() == 0 {
 		return s.counted.sample()
 	}
 	n := int(s.nexact)
@@ -58,18 +50,14 @@ func (s *colState) values(scratch *[2][]uint64) *Values {
 			keys = append(keys, k)
 		}
 	})
-	for _, c := range s.chunks {
-		for _, x := range c {
-			keys = append(keys, orderKey(x))
-		}
-	}
+	keys = s.raw.appendKeys(keys)
 	return valuesFromSortedKeys(radixSortKeys(keys, scratch[1][:len(keys)]))
 }
 
 // toSketch moves the exact store into a new KLL sketch.
 func (s *colState) toSketch(k int) *KLL {
 	sk := NewKLL(k)
-	block := make([]float64, 0, exactChunk)
+	block := make([]float64, 0, rawChunk)
 	s.counted.each(func(x float64, n int64) {
 		for range n {
 			if len(block) == cap(block) {
@@ -80,10 +68,8 @@ func (s *colState) toSketch(k int) *KLL {
 		}
 	})
 	sk.UpdateMany(block)
-	for _, c := range s.chunks {
-		sk.UpdateMany(c)
-	}
-	s.counted, s.chunks, s.nexact = valueCounter{}, nil, 0
+	s.raw.each(sk.UpdateMany)
+	s.release()
 	return sk
 }
 
@@ -130,7 +116,7 @@ func (s *colState) add(v dataset.Vector, rows int, opts Options) {
 	// Beyond the exact limit a column whose every value so far has been
 	// counted (at most maxSmallDistinct distinct values: codes, integers,
 	// pixels) stays exact, at the cost of its distinct values only.
-	if c.Sketch == nil && len(s.chunks) == 0 && !s.counted.full {
+	if c.Sketch == nil && s.raw.len() == 0 && !s.counted.full {
 		if took := s.counted.add(fin); took == len(fin) {
 			s.nexact += int64(len(fin))
 			return
