@@ -219,6 +219,7 @@ func (p *Profiler) Profile(sources ...string) *Profile {
 		out.Label = labelsFrom(p.opts.LabelColumn, p.labels, p.missLab)
 	}
 	p.set.flush()
+	p.set.dropScratch()
 	out.finish()
 	return out
 }

@@ -89,6 +89,13 @@ func (r *RowSet) add(h, label uint64) {
 	}
 }
 
+// dropScratch releases the buffers that only folding needs, once no more
+// rows will come.
+func (r *RowSet) dropScratch() {
+	r.flush()
+	r.pending, r.sortBuf, r.spare = nil, nil, nil
+}
+
 // foldAt is how many pending rows trigger a fold: as many as the entries
 // (at least minPendingFlush, at most the capacity), so that each fold's
 // merge is paid for by as many new rows.
