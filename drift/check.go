@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -183,8 +184,6 @@ func sampleOf(col *profile.Column) (s Sample, rankErr float64) {
 	return s, col.Sketch.NormalizedRankError()
 }
 
-func severity(level int) finding.Severity { return finding.Severity(level) }
-
 // numeric runs the numeric tests and returns whether the column drifted.
 func (c *checker) numeric(base, batch *profile.Column, r *ColumnResult) bool {
 	a, errA := sampleOf(base)
@@ -202,7 +201,7 @@ func (c *checker) numeric(base, batch *profile.Column, r *ColumnResult) bool {
 	// 2/(n+1); counts that such sampling explains are within the noise.
 	outside := countBelow(b, base.Moments.Min) + countAbove(b, base.Moments.Max)
 	share := float64(outside) / float64(m)
-	if lvl := c.policy.OutOfRange.level(share); lvl > 0 {
+	if lvl := c.policy.OutOfRange.level(share); lvl > finding.Info {
 		p := binomialSF(outside, m, 2/float64(n+1))
 		noisy := min(1, p*float64(c.tests)) >= c.policy.KSAlpha
 		c.add("schema.out_of_range", base.Name, demote(lvl, noisy), share, c.threshold(c.policy.OutOfRange, lvl),
@@ -238,10 +237,10 @@ func (c *checker) numeric(base, batch *profile.Column, r *ColumnResult) bool {
 	edges := Deciles(a)
 	psi := PSI(BinCounts(edges, a), BinCounts(edges, b))
 	r.PSI = finding.Number(psi)
-	if lvl := c.policy.PSI.level(psi); lvl > 0 {
+	if lvl := c.policy.PSI.level(psi); lvl > finding.Info {
 		c.add("drift.psi", base.Name, demote(lvl, noisy), psi, c.threshold(c.policy.PSI, lvl),
 			"PSI %.3f over %d bins%s", psi, len(edges)+1, noise)
-		drifted = drifted || (lvl == 2 && !noisy)
+		drifted = drifted || (lvl == finding.Error && !noisy)
 	}
 
 	// Wasserstein-1 over the baseline's standard deviation; undefined for
@@ -249,17 +248,17 @@ func (c *checker) numeric(base, batch *profile.Column, r *ColumnResult) bool {
 	if std := base.Moments.Std(); std > 0 {
 		w := Wasserstein(a, b) / std
 		r.WassersteinNorm = finding.Number(w)
-		if lvl := c.policy.Wasserstein.level(w); lvl > 0 {
+		if lvl := c.policy.Wasserstein.level(w); lvl > finding.Info {
 			c.add("drift.wasserstein", base.Name, demote(lvl, noisy), w, c.threshold(c.policy.Wasserstein, lvl),
 				"Wasserstein distance is %.3f baseline standard deviations%s", w, noise)
-			drifted = drifted || (lvl == 2 && !noisy)
+			drifted = drifted || (lvl == finding.Error && !noisy)
 		}
 	}
 	return drifted
 }
 
-func (c *checker) threshold(b Band, level int) float64 {
-	if level == 2 {
+func (c *checker) threshold(b Band, level finding.Severity) float64 {
+	if level == finding.Error {
 		return b.Error
 	}
 	return b.Warn
@@ -276,11 +275,11 @@ func noiseNote(noisy bool, test string, corrected float64, n, m int64) string {
 
 // demote lowers a level by one when the distance is within the noise: an
 // error becomes a warning, a warning information.
-func demote(level int, noisy bool) finding.Severity {
+func demote(level finding.Severity, noisy bool) finding.Severity {
 	if noisy {
 		level--
 	}
-	return finding.Severity(level)
+	return level
 }
 
 // binomialSF returns P(X ≥ k) for X ~ Binomial(n, p).
@@ -329,8 +328,8 @@ func (c *checker) categorical(base, batch *profile.Column, r *ColumnResult) bool
 			}
 		}
 		share := float64(unseen) / float64(nt)
-		if lvl := c.policy.UnseenCategory.level(share); lvl > 0 {
-			c.add("schema.unseen_category", base.Name, severity(lvl), share, c.threshold(c.policy.UnseenCategory, lvl),
+		if lvl := c.policy.UnseenCategory.level(share); lvl > finding.Info {
+			c.add("schema.unseen_category", base.Name, lvl, share, c.threshold(c.policy.UnseenCategory, lvl),
 				"%.2f%% of values are categories the baseline never had", 100*share)
 		}
 	}
@@ -346,10 +345,10 @@ func (c *checker) categorical(base, batch *profile.Column, r *ColumnResult) bool
 			"chi-square p=%.3g, Bonferroni-corrected p=%.3g over %d tests", p, corrected, c.tests)
 		drifted = true
 	}
-	if lvl := c.policy.JS.level(js); lvl > 0 {
+	if lvl := c.policy.JS.level(js); lvl > finding.Info {
 		c.add("drift.js", base.Name, demote(lvl, noisy), js, c.threshold(c.policy.JS, lvl),
 			"Jensen–Shannon distance %.3f over %d categories%s", js, len(av), noiseNote(noisy, "chi-square", corrected, bt, nt))
-		drifted = drifted || (lvl == 2 && !noisy)
+		drifted = drifted || (lvl == finding.Error && !noisy)
 	}
 	return drifted
 }
@@ -386,7 +385,7 @@ func alignCounts(a, b map[string]int64) ([]float64, []float64) {
 			}
 			return -1
 		}
-		return compareStrings(x, y)
+		return cmp.Compare(x, y)
 	})
 	n := min(len(keys), maxCategories)
 	av, bv := make([]float64, n), make([]float64, n)
@@ -396,14 +395,4 @@ func alignCounts(a, b map[string]int64) ([]float64, []float64) {
 		bv[j] += float64(b[k])
 	}
 	return av, bv
-}
-
-func compareStrings(x, y string) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }

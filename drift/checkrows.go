@@ -95,8 +95,8 @@ func (c *checker) label() {
 	}
 
 	change := math.Abs(c.batch.Label.EntropyBits - c.base.Label.EntropyBits)
-	if lvl := c.policy.LabelEntropyChange.level(change); lvl > 0 {
-		c.add("label.entropy", subject, severity(lvl), change, c.threshold(c.policy.LabelEntropyChange, lvl),
+	if lvl := c.policy.LabelEntropyChange.level(change); lvl > finding.Info {
+		c.add("label.entropy", subject, lvl, change, c.threshold(c.policy.LabelEntropyChange, lvl),
 			"label entropy moved from %.3f to %.3f bits", c.base.Label.EntropyBits, c.batch.Label.EntropyBits)
 	}
 }
@@ -184,8 +184,8 @@ func (c *checker) duplicates() {
 	dup, conflicting := c.batch.RowHashes.Duplicates()
 	rate := dup / rows
 	c.res.Report.Summary.Set("duplicate_rows", dup)
-	if lvl := c.policy.DuplicateRate.level(rate); lvl > 0 {
-		c.add("duplicates.rate", "", severity(lvl), rate, c.threshold(c.policy.DuplicateRate, lvl),
+	if lvl := c.policy.DuplicateRate.level(rate); lvl > finding.Info {
+		c.add("duplicates.rate", "", lvl, rate, c.threshold(c.policy.DuplicateRate, lvl),
 			"%s of %d rows repeat another row of the batch (%.2f%%)", finding.FormatNumber(dup), c.batch.Rows, 100*rate)
 	}
 
@@ -214,8 +214,8 @@ func (c *checker) duplicates() {
 		conflicts := min(rows, conflicting+crossConflict)
 		share := conflicts / rows
 		c.res.Report.Summary.Set("label_conflict_rows", conflicts)
-		if lvl := c.policy.LabelConflict.level(share); lvl > 0 {
-			c.add("duplicates.label_conflict", "", severity(lvl), share, c.threshold(c.policy.LabelConflict, lvl),
+		if lvl := c.policy.LabelConflict.level(share); lvl > finding.Info {
+			c.add("duplicates.label_conflict", "", lvl, share, c.threshold(c.policy.LabelConflict, lvl),
 				"%s rows have the features of a baseline or batch row with a different label — a label-flip signal",
 				finding.FormatNumber(math.Round(conflicts)))
 		}
@@ -228,8 +228,8 @@ func (c *checker) duplicates() {
 		return
 	}
 	share := overlap / rows
-	if lvl := c.policy.BaselineOverlap.level(share); lvl > 0 {
-		c.add("duplicates.baseline_overlap", "", severity(lvl), share, c.threshold(c.policy.BaselineOverlap, lvl),
+	if lvl := c.policy.BaselineOverlap.level(share); lvl > finding.Info {
+		c.add("duplicates.baseline_overlap", "", lvl, share, c.threshold(c.policy.BaselineOverlap, lvl),
 			"%.2f%% of the batch's rows repeat baseline rows (a partial replay?)", 100*share)
 	}
 }

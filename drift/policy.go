@@ -3,6 +3,8 @@ package drift
 import (
 	"errors"
 	"fmt"
+
+	"github.com/poisonguard/poisonguard/finding"
 )
 
 // Band is a pair of warn and error levels for a figure that is bad when
@@ -12,15 +14,16 @@ type Band struct {
 	Error float64 `yaml:"error" json:"error"`
 }
 
-// severity returns 2 at or above Error, 1 at or above Warn, else 0.
-func (b Band) level(v float64) int {
+// level returns the severity a value earns: Error at or above the error
+// level, Warn at or above the warn level, else Info (no finding).
+func (b Band) level(v float64) finding.Severity {
 	switch {
 	case b.Error > 0 && v >= b.Error:
-		return 2
+		return finding.Error
 	case b.Warn > 0 && v >= b.Warn:
-		return 1
+		return finding.Warn
 	}
-	return 0
+	return finding.Info
 }
 
 // Policy holds the thresholds of every check of a batch against a

@@ -3,7 +3,6 @@ package profile
 import (
 	"errors"
 	"fmt"
-	"slices"
 )
 
 // ErrIncompatible is returned by Merge for profiles whose columns, types,
@@ -126,6 +125,6 @@ func (c *Column) mergeDistribution(o *Column, s Settings) {
 	if o.Sketch != nil {
 		c.Sketch.Merge(o.Sketch)
 	} else {
-		c.Sketch.UpdateMany(slices.Clip(o.Values.expand()))
+		c.Sketch.UpdateMany(o.Values.expand())
 	}
 }

@@ -30,26 +30,14 @@ func (v *Values) N() int64 {
 }
 
 // Compact turns raw values (any order, no NaN) into a sample of their
-// distinct values and counts. It sorts raw in place.
+// distinct values and counts, by radix-sorting their order keys (−0 counts
+// as 0).
 func Compact(raw []float64) *Values {
-	slices.Sort(raw)
-	distinct := 0
-	for i := range raw {
-		if i == 0 || raw[i] != raw[i-1] {
-			distinct++
-		}
+	keys := make([]uint64, len(raw))
+	for i, x := range raw {
+		keys[i] = orderKey(x)
 	}
-	out := &Values{Values: make([]float64, 0, distinct), Counts: make([]int64, 0, distinct)}
-	for i := 0; i < len(raw); {
-		j := i + 1
-		for j < len(raw) && raw[j] == raw[i] {
-			j++
-		}
-		out.Values = append(out.Values, raw[i])
-		out.Counts = append(out.Counts, int64(j-i))
-		i = j
-	}
-	return out
+	return valuesFromSortedKeys(radixSortKeys(keys, make([]uint64, len(raw))))
 }
 
 // mergeValues merges two samples into a new one.
