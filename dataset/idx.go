@@ -119,6 +119,12 @@ func (s *idxSource) Next(ctx context.Context) (*Batch, error) {
 
 func (s *idxSource) Close() error { return s.f.Close() }
 
+// Rows returns the number of records the header declares.
+func (s *idxSource) Rows() int64 { return int64(s.h.Records()) }
+
+// ImageShape reads records of H×W or H×W×C values as images.
+func (s *idxSource) ImageShape() Shape { return imageShape(s.h.Dims[1:]) }
+
 // idxError wraps an error of r at the 1-based row.
 func idxError(path string, r *idx.Reader, h idx.Header, row int64, err error) error {
 	e := &InputError{Path: path, Row: row, Offset: -1, Err: err}

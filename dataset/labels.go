@@ -80,6 +80,22 @@ func (l *labelled) Invalid() []int64 {
 	return nil
 }
 
+// Rows forwards the feature source's row count, when it knows one.
+func (l *labelled) Rows() int64 {
+	if rs, ok := l.Source.(rowCounter); ok {
+		return rs.Rows()
+	}
+	return -1
+}
+
+// ImageShape forwards the feature source's image shape, when it has one.
+func (l *labelled) ImageShape() Shape {
+	if is, ok := l.Source.(imageSource); ok {
+		return is.ImageShape()
+	}
+	return Shape{}
+}
+
 func (l *labelled) Close() error {
 	return errors.Join(l.Source.Close(), l.labels.Close())
 }

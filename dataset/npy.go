@@ -211,6 +211,12 @@ func (s *npySource) Next(ctx context.Context) (*Batch, error) {
 
 func (s *npySource) Close() error { return s.stream.close() }
 
+// Rows returns the number of rows the header declares.
+func (s *npySource) Rows() int64 { return s.rows }
+
+// ImageShape reads arrays of N×H×W or N×H×W×C values as images.
+func (s *npySource) ImageShape() Shape { return imageShape(s.hdr.Shape[1:]) }
+
 // npyStream is the data of an .npy file after its header, raw or
 // decompressed.
 type npyStream struct {

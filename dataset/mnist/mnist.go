@@ -7,8 +7,11 @@
 package mnist
 
 import (
+	"context"
+
 	"embed"
 	"fmt"
+	"github.com/poisonguard/poisonguard/dataset"
 	"io"
 	"io/fs"
 	"os"
@@ -84,4 +87,34 @@ func extract(fsys fs.FS, name, path string) (err error) {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+// Load reads the shipped training and test sets into memory: 28×28×1
+// images with pixel values 0..255 and labels 0..9.
+func Load(ctx context.Context) (train, test *dataset.Set, err error) {
+	dir, err := os.MkdirTemp("", "poisonguard-mnist-")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(dir)
+	trImg, trLab, teImg, teLab, err := Extract(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return LoadDir(ctx, trImg, trLab, teImg, teLab)
+}
+
+// LoadDir reads a training and a test set of IDX image and label files
+// (raw or gzipped), the layout MNIST and Fashion-MNIST share.
+func LoadDir(ctx context.Context, trainImages, trainLabels, testImages, testLabels string) (train, test *dataset.Set, err error) {
+	if train, err = dataset.LoadFile(ctx, trainImages, dataset.Options{LabelsFile: trainLabels}); err != nil {
+		return nil, nil, err
+	}
+	if test, err = dataset.LoadFile(ctx, testImages, dataset.Options{LabelsFile: testLabels}); err != nil {
+		return nil, nil, err
+	}
+	if train.Shape != test.Shape || train.D != test.D {
+		return nil, nil, fmt.Errorf("training images of %v and test images of %v differ", train.Shape, test.Shape)
+	}
+	return train, test, nil
 }
