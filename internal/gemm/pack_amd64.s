@@ -1,0 +1,333 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func transpose16(dst, src *float32, lds, ldd, rows, n int, mask uint32)
+//
+// For p < n and i < 16: dst[p*ldd+i] = src[i*lds+p] for i < rows and 0
+// otherwise, storing only the lanes i set in mask. Each 16×16 block is
+// transposed in registers: 32-bit then 64-bit unpacks, then two rounds of
+// 128-bit lane shuffles. A last block of fewer than 16 columns is loaded
+// under a mask and stored line by line.
+TEXT ·transpose16(SB), NOSPLIT, $0-52
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), DX
+	SHLQ $2, DX
+	MOVQ ldd+24(FP), R8
+	SHLQ $2, R8
+	MOVQ rows+32(FP), R9
+	MOVQ n+40(FP), R10
+	TESTQ R10, R10
+	JZ tdone
+	MOVL mask+48(FP), AX
+	KMOVW AX, K1
+	MOVL $0xffff, AX
+	KMOVW AX, K2
+	LEAQ (DX)(DX*2), R11
+	LEAQ (SI)(DX*4), BX
+	LEAQ (BX)(DX*4), CX
+	LEAQ (CX)(DX*4), R12
+	MOVQ R8, R13
+	SHLQ $4, R13
+
+tloop:
+	CMPQ R10, $16
+	JGE tload
+	// The last, short block: K2 = 1<<R10 - 1.
+	MOVL $1, AX
+	SHLXL R10, AX, AX
+	DECL AX
+	KMOVW AX, K2
+
+tload:
+	CMPQ R9, $16
+	JNE tpartial
+	VMOVUPS.Z (SI), K2, Z0
+	VMOVUPS.Z (SI)(DX*1), K2, Z1
+	VMOVUPS.Z (SI)(DX*2), K2, Z2
+	VMOVUPS.Z (SI)(R11*1), K2, Z3
+	VMOVUPS.Z (BX), K2, Z4
+	VMOVUPS.Z (BX)(DX*1), K2, Z5
+	VMOVUPS.Z (BX)(DX*2), K2, Z6
+	VMOVUPS.Z (BX)(R11*1), K2, Z7
+	VMOVUPS.Z (CX), K2, Z8
+	VMOVUPS.Z (CX)(DX*1), K2, Z9
+	VMOVUPS.Z (CX)(DX*2), K2, Z10
+	VMOVUPS.Z (CX)(R11*1), K2, Z11
+	VMOVUPS.Z (R12), K2, Z12
+	VMOVUPS.Z (R12)(DX*1), K2, Z13
+	VMOVUPS.Z (R12)(DX*2), K2, Z14
+	VMOVUPS.Z (R12)(R11*1), K2, Z15
+	JMP tshuffle
+
+tpartial:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z1, Z1, Z1
+	VPXORD Z2, Z2, Z2
+	VPXORD Z3, Z3, Z3
+	VPXORD Z4, Z4, Z4
+	VPXORD Z5, Z5, Z5
+	VPXORD Z6, Z6, Z6
+	VPXORD Z7, Z7, Z7
+	VPXORD Z8, Z8, Z8
+	VPXORD Z9, Z9, Z9
+	VPXORD Z10, Z10, Z10
+	VPXORD Z11, Z11, Z11
+	VPXORD Z12, Z12, Z12
+	VPXORD Z13, Z13, Z13
+	VPXORD Z14, Z14, Z14
+	VPXORD Z15, Z15, Z15
+	CMPQ R9, $0
+	JLE tshuffle
+	VMOVUPS.Z (SI), K2, Z0
+	CMPQ R9, $1
+	JLE tshuffle
+	VMOVUPS.Z (SI)(DX*1), K2, Z1
+	CMPQ R9, $2
+	JLE tshuffle
+	VMOVUPS.Z (SI)(DX*2), K2, Z2
+	CMPQ R9, $3
+	JLE tshuffle
+	VMOVUPS.Z (SI)(R11*1), K2, Z3
+	CMPQ R9, $4
+	JLE tshuffle
+	VMOVUPS.Z (BX), K2, Z4
+	CMPQ R9, $5
+	JLE tshuffle
+	VMOVUPS.Z (BX)(DX*1), K2, Z5
+	CMPQ R9, $6
+	JLE tshuffle
+	VMOVUPS.Z (BX)(DX*2), K2, Z6
+	CMPQ R9, $7
+	JLE tshuffle
+	VMOVUPS.Z (BX)(R11*1), K2, Z7
+	CMPQ R9, $8
+	JLE tshuffle
+	VMOVUPS.Z (CX), K2, Z8
+	CMPQ R9, $9
+	JLE tshuffle
+	VMOVUPS.Z (CX)(DX*1), K2, Z9
+	CMPQ R9, $10
+	JLE tshuffle
+	VMOVUPS.Z (CX)(DX*2), K2, Z10
+	CMPQ R9, $11
+	JLE tshuffle
+	VMOVUPS.Z (CX)(R11*1), K2, Z11
+	CMPQ R9, $12
+	JLE tshuffle
+	VMOVUPS.Z (R12), K2, Z12
+	CMPQ R9, $13
+	JLE tshuffle
+	VMOVUPS.Z (R12)(DX*1), K2, Z13
+	CMPQ R9, $14
+	JLE tshuffle
+	VMOVUPS.Z (R12)(DX*2), K2, Z14
+	CMPQ R9, $15
+	JLE tshuffle
+	VMOVUPS.Z (R12)(R11*1), K2, Z15
+
+tshuffle:
+	VUNPCKLPS Z1, Z0, Z16
+	VUNPCKHPS Z1, Z0, Z17
+	VUNPCKLPS Z3, Z2, Z18
+	VUNPCKHPS Z3, Z2, Z19
+	VUNPCKLPS Z5, Z4, Z20
+	VUNPCKHPS Z5, Z4, Z21
+	VUNPCKLPS Z7, Z6, Z22
+	VUNPCKHPS Z7, Z6, Z23
+	VUNPCKLPS Z9, Z8, Z24
+	VUNPCKHPS Z9, Z8, Z25
+	VUNPCKLPS Z11, Z10, Z26
+	VUNPCKHPS Z11, Z10, Z27
+	VUNPCKLPS Z13, Z12, Z28
+	VUNPCKHPS Z13, Z12, Z29
+	VUNPCKLPS Z15, Z14, Z30
+	VUNPCKHPS Z15, Z14, Z31
+	VUNPCKLPD Z18, Z16, Z0
+	VUNPCKHPD Z18, Z16, Z1
+	VUNPCKLPD Z19, Z17, Z2
+	VUNPCKHPD Z19, Z17, Z3
+	VUNPCKLPD Z22, Z20, Z4
+	VUNPCKHPD Z22, Z20, Z5
+	VUNPCKLPD Z23, Z21, Z6
+	VUNPCKHPD Z23, Z21, Z7
+	VUNPCKLPD Z26, Z24, Z8
+	VUNPCKHPD Z26, Z24, Z9
+	VUNPCKLPD Z27, Z25, Z10
+	VUNPCKHPD Z27, Z25, Z11
+	VUNPCKLPD Z30, Z28, Z12
+	VUNPCKHPD Z30, Z28, Z13
+	VUNPCKLPD Z31, Z29, Z14
+	VUNPCKHPD Z31, Z29, Z15
+	VSHUFF32X4 $0x44, Z4, Z0, Z16
+	VSHUFF32X4 $0xEE, Z4, Z0, Z17
+	VSHUFF32X4 $0x44, Z12, Z8, Z18
+	VSHUFF32X4 $0xEE, Z12, Z8, Z19
+	VSHUFF32X4 $0x44, Z5, Z1, Z20
+	VSHUFF32X4 $0xEE, Z5, Z1, Z21
+	VSHUFF32X4 $0x44, Z13, Z9, Z22
+	VSHUFF32X4 $0xEE, Z13, Z9, Z23
+	VSHUFF32X4 $0x44, Z6, Z2, Z24
+	VSHUFF32X4 $0xEE, Z6, Z2, Z25
+	VSHUFF32X4 $0x44, Z14, Z10, Z26
+	VSHUFF32X4 $0xEE, Z14, Z10, Z27
+	VSHUFF32X4 $0x44, Z7, Z3, Z28
+	VSHUFF32X4 $0xEE, Z7, Z3, Z29
+	VSHUFF32X4 $0x44, Z15, Z11, Z30
+	VSHUFF32X4 $0xEE, Z15, Z11, Z31
+	VSHUFF32X4 $0x88, Z18, Z16, Z0
+	VSHUFF32X4 $0xDD, Z18, Z16, Z4
+	VSHUFF32X4 $0x88, Z19, Z17, Z8
+	VSHUFF32X4 $0xDD, Z19, Z17, Z12
+	VSHUFF32X4 $0x88, Z22, Z20, Z1
+	VSHUFF32X4 $0xDD, Z22, Z20, Z5
+	VSHUFF32X4 $0x88, Z23, Z21, Z9
+	VSHUFF32X4 $0xDD, Z23, Z21, Z13
+	VSHUFF32X4 $0x88, Z26, Z24, Z2
+	VSHUFF32X4 $0xDD, Z26, Z24, Z6
+	VSHUFF32X4 $0x88, Z27, Z25, Z10
+	VSHUFF32X4 $0xDD, Z27, Z25, Z14
+	VSHUFF32X4 $0x88, Z30, Z28, Z3
+	VSHUFF32X4 $0xDD, Z30, Z28, Z7
+	VSHUFF32X4 $0x88, Z31, Z29, Z11
+	VSHUFF32X4 $0xDD, Z31, Z29, Z15
+
+	MOVQ DI, AX
+	CMPQ R10, $16
+	JLT tshort
+	VMOVUPS Z0, K1, (AX)
+	VMOVUPS Z1, K1, (AX)(R8*1)
+	VMOVUPS Z2, K1, (AX)(R8*2)
+	LEAQ (AX)(R8*2), AX
+	VMOVUPS Z3, K1, (AX)(R8*1)
+	LEAQ (AX)(R8*2), AX
+	VMOVUPS Z4, K1, (AX)
+	VMOVUPS Z5, K1, (AX)(R8*1)
+	VMOVUPS Z6, K1, (AX)(R8*2)
+	LEAQ (AX)(R8*2), AX
+	VMOVUPS Z7, K1, (AX)(R8*1)
+	LEAQ (AX)(R8*2), AX
+	VMOVUPS Z8, K1, (AX)
+	VMOVUPS Z9, K1, (AX)(R8*1)
+	VMOVUPS Z10, K1, (AX)(R8*2)
+	LEAQ (AX)(R8*2), AX
+	VMOVUPS Z11, K1, (AX)(R8*1)
+	LEAQ (AX)(R8*2), AX
+	VMOVUPS Z12, K1, (AX)
+	VMOVUPS Z13, K1, (AX)(R8*1)
+	VMOVUPS Z14, K1, (AX)(R8*2)
+	LEAQ (AX)(R8*2), AX
+	VMOVUPS Z15, K1, (AX)(R8*1)
+
+	ADDQ $64, SI
+	ADDQ $64, BX
+	ADDQ $64, CX
+	ADDQ $64, R12
+	ADDQ R13, DI
+	SUBQ $16, R10
+	JNZ tloop
+	JMP tdone
+
+tshort:
+	VMOVUPS Z0, K1, (AX)
+	CMPQ R10, $1
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z1, K1, (AX)
+	CMPQ R10, $2
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z2, K1, (AX)
+	CMPQ R10, $3
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z3, K1, (AX)
+	CMPQ R10, $4
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z4, K1, (AX)
+	CMPQ R10, $5
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z5, K1, (AX)
+	CMPQ R10, $6
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z6, K1, (AX)
+	CMPQ R10, $7
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z7, K1, (AX)
+	CMPQ R10, $8
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z8, K1, (AX)
+	CMPQ R10, $9
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z9, K1, (AX)
+	CMPQ R10, $10
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z10, K1, (AX)
+	CMPQ R10, $11
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z11, K1, (AX)
+	CMPQ R10, $12
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z12, K1, (AX)
+	CMPQ R10, $13
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z13, K1, (AX)
+	CMPQ R10, $14
+	JLE tdone
+	ADDQ R8, AX
+	VMOVUPS Z14, K1, (AX)
+	CMPQ R10, $15
+	JLE tdone
+	ADDQ R8, AX
+
+tdone:
+	VZEROUPPER
+	RET
+
+// func copyLines(dst, src *float32, lds, ldd, n int, lmask, smask uint32)
+//
+// For p < n: loads the 32 floats at src[p*lds:] under lmask, zeroing the
+// lanes it leaves out, and stores them at dst[p*ldd:] under smask.
+TEXT ·copyLines(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ lds+16(FP), DX
+	SHLQ $2, DX
+	MOVQ ldd+24(FP), R8
+	SHLQ $2, R8
+	MOVQ n+32(FP), R10
+	TESTQ R10, R10
+	JZ cdone
+	MOVL lmask+40(FP), AX
+	KMOVW AX, K1
+	SHRL $16, AX
+	KMOVW AX, K2
+	MOVL smask+44(FP), AX
+	KMOVW AX, K3
+	SHRL $16, AX
+	KMOVW AX, K4
+
+cloop:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS Z0, K3, (DI)
+	VMOVUPS Z1, K4, 64(DI)
+	ADDQ DX, SI
+	ADDQ R8, DI
+	DECQ R10
+	JNZ cloop
+
+cdone:
+	VZEROUPPER
+	RET
