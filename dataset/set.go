@@ -45,7 +45,8 @@ type Set struct {
 	Columns []string
 	// Shape is the image shape of a row, or zero for tabular data.
 	Shape Shape
-	// Min and Max bound the feature values (0 and 255 for raw pixels).
+	// Min and Max bound the feature values: the observed range, widened
+	// for images to their pixel type's (0 and 255 for 8-bit pixels).
 	Min, Max float32
 }
 
@@ -178,12 +179,29 @@ func Load(ctx context.Context, src Source) (*Set, error) {
 	if s.N == 0 {
 		return nil, errors.New("the data has no rows")
 	}
+	s.pixelRange()
 	var err error
 	if s.Y, s.Names, err = classIndices(labels); err != nil {
 		return nil, err
 	}
 	s.Classes = len(s.Names)
 	return s, nil
+}
+
+// pixelRange widens the observed range of image rows to the range of
+// their pixel type, so that "white" is 255 for 8-bit images (and 1 for
+// images scaled to [0, 1]) even when no pixel of the data reaches it.
+func (s *Set) pixelRange() {
+	if !s.Shape.IsImage() || s.Min < 0 {
+		return
+	}
+	if s.Max <= 1 {
+		s.Min, s.Max = 0, 1
+		return
+	}
+	if allBytes(s.X) {
+		s.Min, s.Max = 0, 255
+	}
 }
 
 // appendBatch appends a batch's features, row-major, and widens the range.

@@ -153,13 +153,23 @@ func writeJSONL(w io.Writer, s *Set, labelColumn string) error {
 	return bw.Flush()
 }
 
+// allBytes reports whether each value is an integer in 0..255.
+func allBytes(x []float32) bool {
+	for _, v := range x {
+		if v < 0 || v > 255 || v != float32(int(v)) {
+			return false
+		}
+	}
+	return true
+}
+
 // asBytes returns the values as bytes when each is an integer in 0..255.
 func asBytes(x []float32) ([]uint8, bool) {
+	if !allBytes(x) {
+		return nil, false
+	}
 	b := make([]uint8, len(x))
 	for i, v := range x {
-		if v < 0 || v > 255 || v != float32(int(v)) {
-			return nil, false
-		}
 		b[i] = uint8(v)
 	}
 	return b, true
