@@ -20,6 +20,7 @@ const progressDelay = 2 * time.Second
 type progress struct {
 	mu     sync.Mutex
 	desc   string
+	stage  string
 	w      io.Writer
 	start  time.Time
 	bar    *progressbar.ProgressBar
@@ -65,4 +66,34 @@ func (p *progress) done() {
 		p.bar.Finish()
 		p.bar = nil
 	}
+}
+
+// steps reports progress through a stage of known length; a new stage
+// replaces the previous stage's bar.
+func (p *progress) steps(stage string, done, total int) {
+	if !p.active {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil && p.stage != stage {
+		p.bar.Finish()
+		p.bar = nil
+	}
+	if p.bar == nil {
+		if time.Since(p.start) < progressDelay {
+			return
+		}
+		p.stage = stage
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription(stageName(stage)),
+			progressbar.OptionSetItsString("steps"),
+			progressbar.OptionShowIts(),
+			progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	p.bar.Set(done)
 }
