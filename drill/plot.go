@@ -2,6 +2,7 @@ package drill
 
 import (
 	"fmt"
+	"image/color"
 	"io"
 	"path/filepath"
 	"strings"
@@ -20,9 +21,9 @@ import (
 // of every attack against the poison rate (log scale) and writes it as a
 // PNG or SVG, chosen by the file's extension.
 func (s *SweepResult) WritePlot(path string) error {
-	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
-	if format != "png" && format != "svg" {
-		return fmt.Errorf("%s: the plot is written as .png or .svg", path)
+	format, err := PlotFormat(path)
+	if err != nil {
+		return err
 	}
 	p, err := s.plot()
 	if err != nil {
@@ -36,6 +37,16 @@ func (s *SweepResult) WritePlot(path string) error {
 		_, err := wt.WriteTo(w)
 		return err
 	})
+}
+
+// PlotFormat returns the image format a plot file's extension names:
+// "png" or "svg".
+func PlotFormat(path string) (string, error) {
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	if format != "png" && format != "svg" {
+		return "", fmt.Errorf("%s: the plot is written as .png or .svg", path)
+	}
+	return format, nil
 }
 
 func (s *SweepResult) plot() (*plot.Plot, error) {
@@ -94,7 +105,7 @@ func (s *SweepResult) plot() (*plot.Plot, error) {
 	if err != nil {
 		return nil, err
 	}
-	bl.Color = plotutil.Color(7)
+	bl.Color = color.Gray{Y: 110}
 	bl.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
 	p.Add(bl)
 	p.Legend.Add("clean model accuracy", bl)

@@ -191,6 +191,11 @@ to every attack that uses them.`,
   poisonguard drill sweep --dataset fashion-mnist --attacks badnets,sig --rates 0.001,0.005,0.01 --model cnn`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if plotTo != "" {
+				if _, err := drill.PlotFormat(plotTo); err != nil {
+					return usageError{err}
+				}
+			}
 			ctx := cmd.Context()
 			d, err := data.load(ctx, seed)
 			if err != nil {
