@@ -80,7 +80,8 @@ func TestWriteReadBack(t *testing.T) {
 		ext    string
 	}{
 		{img, dataset.FormatNPY, ".npy"}, {img, dataset.FormatIDX, ".idx"},
-		{tab, dataset.FormatCSV, ".csv"}, {tab, dataset.FormatJSONL, ".jsonl"},
+		{tab, dataset.FormatCSV, ".csv"}, {tab, dataset.FormatJSONL, ".jsonl"}, {tab, dataset.FormatParquet, ".parquet"},
+		{img, dataset.FormatParquet, ".parquet"},
 	} {
 		dir := t.TempDir()
 		var feat, lab bytes.Buffer
@@ -102,7 +103,10 @@ func TestWriteReadBack(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.format, err)
 		}
-		if !slices.Equal(got.X, tc.set.X) || got.Shape != tc.set.Shape {
+		if tc.format == dataset.FormatParquet && !slices.Equal(got.Columns, tc.set.Columns) && tc.set.Columns != nil {
+			t.Errorf("parquet: columns %v, want %v", got.Columns, tc.set.Columns)
+		}
+		if !slices.Equal(got.X, tc.set.X) || (got.Shape != tc.set.Shape && tc.format != dataset.FormatParquet) {
 			t.Errorf("%s: features %v shape %v, want %v %v", tc.format, got.X, got.Shape, tc.set.X, tc.set.Shape)
 		}
 		for i, y := range got.Y {

@@ -12,7 +12,7 @@ import (
 	"github.com/poisonguard/poisonguard/internal/format/npy"
 )
 
-// WriteFeatures writes the set in a format: CSV and JSONL hold the
+// WriteFeatures writes the set in a format: CSV, JSONL and Parquet hold the
 // features and, in labelColumn, the labels (as the input spelled them);
 // .npy and IDX hold the features alone (bytes when every value is an
 // integer in 0..255, else float32; images keep their N×H×W[×C] shape),
@@ -23,6 +23,8 @@ func WriteFeatures(w io.Writer, s *Set, format Format, labelColumn string) error
 		return writeCSV(w, s, labelColumn)
 	case FormatJSONL:
 		return writeJSONL(w, s, labelColumn)
+	case FormatParquet:
+		return writeParquet(w, s, labelColumn)
 	case FormatNPY, FormatIDX:
 		shape := []int{s.N, s.D}
 		if s.Shape.IsImage() {

@@ -196,3 +196,40 @@ func TestOutOfSample(t *testing.T) {
 		}
 	}
 }
+
+// TestOptimizers trains with SGD-momentum and a cosine schedule, and with
+// weight decay: SGD must learn the digits too, and decay must leave
+// smaller weights than no decay from the same start.
+func TestOptimizers(t *testing.T) {
+	train, test := digits(t)
+	m, err := learn.New(config(learn.MLP, train), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Train(context.Background(), train, learn.TrainOptions{Epochs: 20, Optimizer: learn.SGD, Schedule: learn.Cosine, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if acc := m.Evaluate(test).Accuracy; acc < 0.9 {
+		t.Errorf("SGD: test accuracy %.3f, want ≥ 0.9", acc)
+	}
+	norm := func(wd float64) float64 {
+		m, err := learn.New(config(learn.LogReg, train), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := m.Train(context.Background(), train, learn.TrainOptions{Epochs: 10, LR: 0.01, WeightDecay: wd, Seed: 1}); err != nil {
+			t.Fatal(err)
+		}
+		sum := 0.0
+		for _, v := range m.Params()[0].W {
+			sum += float64(v) * float64(v)
+		}
+		return sum
+	}
+	if plain, decayed := norm(0), norm(0.1); decayed >= 0.8*plain {
+		t.Errorf("weight decay 0.1 left a squared weight norm of %.3g, no decay %.3g", decayed, plain)
+	}
+	if _, err := m.Train(context.Background(), train, learn.TrainOptions{Optimizer: "rmsprop"}); err == nil {
+		t.Error("an unknown optimizer trained")
+	}
+}

@@ -47,7 +47,7 @@ func (a *app) attackApplyCommand() *cobra.Command {
 		Long: `Apply poisons a copy of a labelled dataset and writes to DIR:
 
   the poisoned copy, in the input's format and under the input's file names
-  (CSV or JSONL with the label column; .npy or IDX features and their labels
+  (CSV, JSONL or Parquet with the label column; .npy or IDX features and their labels
   file, gzipped when the input was);
   poisoned.npy, the sorted 0-based indices of the poisoned rows (int64);
   attack.json, everything needed to reproduce the attack, the trigger's
@@ -118,7 +118,7 @@ func (a *app) applyAttack(cmd *cobra.Command, input string, in inputFlags, spec 
 		}
 	}
 	switch format {
-	case dataset.FormatCSV, dataset.FormatJSONL:
+	case dataset.FormatCSV, dataset.FormatJSONL, dataset.FormatParquet:
 		if in.label == "" {
 			return usageError{fmt.Errorf("%s: name the label column with --label", input)}
 		}
@@ -127,7 +127,7 @@ func (a *app) applyAttack(cmd *cobra.Command, input string, in inputFlags, spec 
 			return usageError{fmt.Errorf("%s: give the labels file with --labels", input)}
 		}
 	default:
-		return fmt.Errorf("%s: attack apply writes CSV, JSONL, .npy and IDX; convert %s input first", input, format)
+		return fmt.Errorf("%s: attack apply cannot write %s files", input, format)
 	}
 	if in.id != "" {
 		return usageError{fmt.Errorf("--id is not supported by attack apply: row ids are not carried into the copy")}
