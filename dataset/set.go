@@ -135,6 +135,17 @@ func Load(ctx context.Context, src Source) (*Set, error) {
 	if !src.HasLabels() {
 		return nil, errors.New("the data has no labels: name a label column or a labels file")
 	}
+	return load(ctx, src)
+}
+
+// LoadFeatures reads a source's numeric features into memory without
+// labels: the set's Y is nil and Classes 0. Any labels are ignored.
+func LoadFeatures(ctx context.Context, src Source) (*Set, error) {
+	return load(ctx, src)
+}
+
+func load(ctx context.Context, src Source) (*Set, error) {
+	labelled := src.HasLabels()
 	cols := src.Schema().Columns
 	for _, c := range cols {
 		if c.Kind != Numeric {
@@ -152,7 +163,9 @@ func Load(ctx context.Context, src Source) (*Set, error) {
 	if rc, ok := src.(rowCounter); ok {
 		if n := rc.Rows(); n > 0 && n*int64(s.D) <= MaxSetValues {
 			s.X = make([]float32, 0, n*int64(s.D))
-			labels = make([]string, 0, n)
+			if labelled {
+				labels = make([]string, 0, n)
+			}
 		}
 	}
 	for {
@@ -169,6 +182,9 @@ func Load(ctx context.Context, src Source) (*Set, error) {
 		if err := s.appendBatch(b); err != nil {
 			return nil, err
 		}
+		if !labelled {
+			continue
+		}
 		for i, l := range b.Labels {
 			if l == "" {
 				return nil, fmt.Errorf("row %d: missing label", b.Offset+int64(i)+1)
@@ -180,6 +196,9 @@ func Load(ctx context.Context, src Source) (*Set, error) {
 		return nil, errors.New("the data has no rows")
 	}
 	s.pixelRange()
+	if !labelled {
+		return s, nil
+	}
 	var err error
 	if s.Y, s.Names, err = classIndices(labels); err != nil {
 		return nil, err
@@ -324,6 +343,58 @@ func LoadFile(ctx context.Context, path string, opts Options) (*Set, error) {
 	}
 	defer src.Close()
 	s, err := Load(ctx, src)
+	if err != nil {
+		var ie *InputError
+		if errors.As(err, &ie) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// ReadLabels reads a labels file (1-D .npy, IDX labels, or one label a
+// line) and numbers its classes as Load does.
+func ReadLabels(path string) (classes []int, names []string, err error) {
+	r, err := OpenLabels(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	var labels []string
+	for {
+		batch, err := r.Read(DefaultBatchRows)
+		for i, l := range batch {
+			if l == "" {
+				return nil, nil, &InputError{Path: path, Row: int64(len(labels) + i + 1), Offset: -1, Err: errors.New("missing label")}
+			}
+		}
+		labels = append(labels, batch...)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if len(labels) == 0 {
+		return nil, nil, fmt.Errorf("%s: no labels", path)
+	}
+	if classes, names, err = classIndices(labels); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return classes, names, nil
+}
+
+// LoadFeaturesFile opens a file and reads its numeric features into memory
+// without labels.
+func LoadFeaturesFile(ctx context.Context, path string, opts Options) (*Set, error) {
+	src, err := Open(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	s, err := LoadFeatures(ctx, src)
 	if err != nil {
 		var ie *InputError
 		if errors.As(err, &ie) {

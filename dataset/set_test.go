@@ -116,3 +116,22 @@ func TestWriteReadBack(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadFeaturesAndLabels(t *testing.T) {
+	p := writeFile(t, "x.csv", "a,b\n1,2\n3,4\n")
+	s, err := dataset.LoadFeaturesFile(context.Background(), p, dataset.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.N != 2 || s.D != 2 || s.Y != nil || !slices.Equal(s.X, []float32{1, 2, 3, 4}) {
+		t.Errorf("got %+v", s)
+	}
+	lp := writeFile(t, "y.csv", "label\nb\na\nb\n")
+	y, names, err := dataset.ReadLabels(lp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(y, []int{1, 0, 1}) || !slices.Equal(names, []string{"a", "b"}) {
+		t.Errorf("labels %v names %v", y, names)
+	}
+}

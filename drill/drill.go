@@ -23,6 +23,12 @@ type Options struct {
 	Train learn.TrainOptions
 	// Progress, when set, hears each stage's steps.
 	Progress func(stage string, done, total int)
+	// Defend names the detector (see package detect) that scans the
+	// poisoned training set before the model is retrained without the
+	// rows it flags; empty for no defence.
+	Defend string
+	// ExpectedRate is the poison rate the defence may assume, 0 unknown.
+	ExpectedRate float64
 }
 
 // Outcome is a finished drill: the report and what it was made from.
@@ -39,6 +45,8 @@ const (
 	StageTrainClean    = "train_clean"
 	StageTrainPoisoned = "train_poisoned"
 	StageEvaluate      = "evaluate"
+	StageDetect        = "detect"
+	StageRetrain       = "retrain"
 )
 
 // Run runs a drill on the data.
@@ -130,6 +138,11 @@ func RunAgainst(ctx context.Context, data *Data, o Options, clean *Baseline) (*O
 		return nil, err
 	}
 	rep.Timings[StageEvaluate] = time.Since(t).Seconds()
+	if o.Defend != "" {
+		if err := defend(ctx, data, o, res, poisoned, clean, rep); err != nil {
+			return nil, err
+		}
+	}
 	rep.Timings["total"] = clean.Seconds + time.Since(start).Seconds()
 	return &Outcome{Report: rep, Attack: res, Clean: clean.Model, Poisoned: m}, nil
 }

@@ -10,6 +10,9 @@ import (
 
 // Verdict is a one-line judgement of the drill.
 func (r *Report) Verdict() string {
+	if r.After != nil {
+		return r.defenceVerdict()
+	}
 	if r.AttackSuccessRate != nil {
 		asr := *r.AttackSuccessRate
 		if asr >= 0.5 {
@@ -39,6 +42,13 @@ func (r *Report) tables() []finding.Table {
 		metrics.Rows = append(metrics.Rows, []string{fmt.Sprintf("attack success rate (%d triggered rows)", r.TriggeredRows),
 			pct(*r.BaselineAttackSuccessRate), pct(*r.AttackSuccessRate)})
 	}
+	if r.After != nil {
+		metrics.Header = append(metrics.Header, "after defence")
+		metrics.Rows[0] = append(metrics.Rows[0], pct(r.After.CleanAccuracy))
+		if r.AttackSuccessRate != nil && r.After.AttackSuccessRate != nil {
+			metrics.Rows[1] = append(metrics.Rows[1], pct(*r.After.AttackSuccessRate))
+		}
+	}
 	classes := finding.Table{Header: []string{"class", "test rows", "clean model", "poisoned model", "change (points)"}}
 	for _, c := range r.PerClass {
 		change := "–"
@@ -47,7 +57,32 @@ func (r *Report) tables() []finding.Table {
 		}
 		classes.Rows = append(classes.Rows, []string{c.Class, fmt.Sprint(c.Rows), pctp(c.BaselineAccuracy), pctp(c.Accuracy), change})
 	}
-	return []finding.Table{metrics, classes}
+	tables := []finding.Table{metrics}
+	if d := r.Detection; d != nil {
+		det := finding.Table{Header: []string{"detection (" + d.Detector + ")", "tp", "fp", "fn", "tn", "precision", "recall", "fpr", "f1", "auroc"}}
+		det.Rows = append(det.Rows, []string{"all rows", fmt.Sprint(d.TP), fmt.Sprint(d.FP), fmt.Sprint(d.FN), fmt.Sprint(d.TN),
+			pctp(d.Precision), pctp(d.Recall), pctp(d.FPR), pctp(d.F1), ratiop(d.AUROC)})
+		for _, c := range d.PerClass {
+			if !c.Poisoned && c.TP+c.FP+c.FN == 0 {
+				continue
+			}
+			name := "class " + c.Class
+			if c.Poisoned {
+				name += " (judged poisoned)"
+			}
+			det.Rows = append(det.Rows, []string{name, fmt.Sprint(c.TP), fmt.Sprint(c.FP), fmt.Sprint(c.FN), fmt.Sprint(c.TN),
+				"", pctp(c.Recall), pctp(c.FPR), "", ""})
+		}
+		tables = append(tables, det)
+	}
+	return append(tables, classes)
+}
+
+func ratiop(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return fmt.Sprintf("%.4f", *v)
 }
 
 // timingLine lists the stages' durations.
@@ -101,4 +136,18 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// defenceVerdict judges a defended drill by the retrained model.
+func (r *Report) defenceVerdict() string {
+	a := r.After
+	base := fmt.Sprintf("removed %d rows, %d of %d poisons left; clean accuracy %s after (clean model %s)",
+		a.Removed, a.PoisonsLeft, r.PoisonedRows, pct(a.CleanAccuracy), pct(r.BaselineCleanAccuracy))
+	switch {
+	case r.AttackSuccessRate == nil:
+		return "defence " + r.Detection.Detector + ": " + base
+	case *a.AttackSuccessRate < 0.05:
+		return fmt.Sprintf("the defence held: attack success %s → %s; %s", pct(*r.AttackSuccessRate), pct(*a.AttackSuccessRate), base)
+	}
+	return fmt.Sprintf("the backdoor survived the defence: attack success %s → %s; %s", pct(*r.AttackSuccessRate), pct(*a.AttackSuccessRate), base)
 }

@@ -35,9 +35,14 @@ type Report struct {
 	BaselineAttackSuccessRate *float64 `json:"baseline_attack_success_rate"`
 	TriggeredRows             int      `json:"triggered_rows"`
 
-	PerClass []ClassResult      `json:"per_class"`
-	History  History            `json:"history"`
-	Timings  map[string]float64 `json:"timings_seconds"`
+	PerClass []ClassResult `json:"per_class"`
+	// Detection and After are set when the drill defends: how the
+	// detector did against the ground truth, and the model retrained
+	// without the rows it flagged.
+	Detection *Detection         `json:"detection,omitempty"`
+	After     *After             `json:"after,omitempty"`
+	History   History            `json:"history"`
+	Timings   map[string]float64 `json:"timings_seconds"`
 }
 
 // ClassResult is one class's test accuracy under both models; an

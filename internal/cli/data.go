@@ -22,7 +22,7 @@ import (
 func (a *app) dataCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "data",
-		Short: "Profile datasets and gate new batches against a baseline",
+		Short: "Profile datasets, gate new batches against a baseline, scan for poisoned rows",
 		Long: `The data gate: profile a trusted dataset once, then check every new batch
 of training data against that profile for schema breaks, drift, label
 shifts, duplicated or conflicting rows and replays.
@@ -36,7 +36,7 @@ is told from the file's first bytes or its extension.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(a.dataProfileCommand(), a.dataMergeCommand(), a.dataCheckCommand())
+	cmd.AddCommand(a.dataProfileCommand(), a.dataMergeCommand(), a.dataCheckCommand(), a.dataScanCommand())
 	return cmd
 }
 

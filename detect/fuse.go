@@ -1,0 +1,457 @@
+package detect
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/poisonguard/poisonguard/dataset"
+)
+
+// Gate and row thresholds, calibrated on MNIST drills (clean, BadNets,
+// blended, label flips) so that clean data flags no class; see
+// BENCHMARKS.md.
+const (
+	// triggerZ is how far (in robust standard deviations across classes)
+	// a trigger detector's class statistic must stand out.
+	triggerZ = 5.0
+	// rowZ is how far a trigger detector's row score must stand out
+	// within a class judged poisoned.
+	rowZ = 5.0
+	// disagreeCut is the neighbour-disagreement share above which a row
+	// disagrees with its label.
+	disagreeCut = 0.5
+	// labelMassFloor is the share of a class's rows that must disagree
+	// with their labels before the class is judged to hold flipped labels.
+	labelMassFloor = 0.03
+	// triggerMassFloor is the share of a class's rows that must carry the
+	// backdoor signature before the class is judged poisoned; it must
+	// also be triggerMassRatio times the median class's share.
+	triggerMassFloor = 0.02
+	triggerMassRatio = 4.0
+	// clInputCut is the input-view disagreement a row confident learning
+	// flags must also show: the two views must agree that the label is
+	// wrong.
+	clInputCut = 0.5
+	// refineMargin is the share of the distance between the clean and the
+	// poison centroid a row must lie beyond the clean one (by squared
+	// distance) before the refinement flags it.
+	refineMargin = 0.65
+	// concentrationRatio is how many times the median class's noise rate
+	// a class's must be for its flips to count as concentrated.
+	concentrationRatio = 4.0
+	// cascadeK is the input-view neighbourhood of auto's cascade.
+	cascadeK = 30
+	// maxCascadeRounds bounds the cascade.
+	maxCascadeRounds = 50
+)
+
+// runDetector runs one named detector.
+func runDetector(ctx context.Context, d *Data, o Options, name string) (*Scores, error) {
+	switch name {
+	case SpectralName:
+		return Spectral(ctx, d)
+	case ActivationClustName:
+		return ActivationClustering(ctx, d)
+	case SpectreName:
+		return Spectre(ctx, d)
+	case KNNLabelName:
+		return KNNLabel(ctx, d, firstView(d), o.K)
+	case ConfidentLearningName:
+		dd, err := withProbs(ctx, d, o)
+		if err != nil {
+			return nil, err
+		}
+		return ConfidentLearning(dd)
+	case DuplicatesName:
+		return Duplicates(d, firstView(d)), nil
+	}
+	return nil, fmt.Errorf("unknown detector %q", name)
+}
+
+// firstView is the view label detectors read: the raw inputs when given,
+// where a flipped label disagrees with what the row looks like, else the
+// features.
+func firstView(d *Data) Matrix {
+	if d.Inputs != nil {
+		return *d.Inputs
+	}
+	return d.Features
+}
+
+// withProbs returns d with out-of-sample probabilities, computing them by
+// k-fold logistic regression on the first view when none were given.
+func withProbs(ctx context.Context, d *Data, o Options) (*Data, error) {
+	if d.Probs != nil {
+		return d, nil
+	}
+	shape := dataset.Shape{}
+	if d.Inputs != nil {
+		shape = d.InputShape
+	}
+	p, err := OutOfSampleProbs(ctx, firstView(d), d.Labels, d.Classes, ProbsOptions{Folds: o.Folds, Seed: o.Seed, Shape: shape})
+	if err != nil {
+		return nil, fmt.Errorf("out-of-sample probabilities: %w", err)
+	}
+	dd := *d
+	dd.Probs = &p
+	return &dd, nil
+}
+
+// isTrigger reports whether a detector looks for trigger rows (by the
+// shape of a class's features) rather than for labels that disagree.
+func isTrigger(name string) bool {
+	return name == SpectralName || name == ActivationClustName || name == SpectreName
+}
+
+// scanOne runs a single detector, gates classes on its statistic and
+// flags the rows that stand out in poisoned classes.
+func scanOne(ctx context.Context, d *Data, o Options) (*verdicts, error) {
+	sc, err := runDetector(ctx, d, o, o.Detector)
+	if err != nil {
+		return nil, err
+	}
+	v := &verdicts{detectors: []string{o.Detector}, score: sc.Row, like: sc.Like, gate: make([]gateResult, d.Classes)}
+	stats := make([]float64, d.Classes)
+	for _, cs := range sc.Class {
+		stats[cs.Class] = cs.Statistic
+	}
+	byClass := d.ClassIndex()
+	var cut float64
+	kind := "label"
+	switch {
+	case isTrigger(o.Detector):
+		cut, kind = robustCut(stats, triggerZ), "trigger"
+	case o.Detector == DuplicatesName:
+		cut = 0
+	default:
+		cut = labelMassFloor
+	}
+	var candidates []int
+	for c, rows := range byClass {
+		g := gateResult{score: stats[c], threshold: cut, kind: kind}
+		g.poisoned = stats[c] > cut && len(rows) > 0
+		v.gate[c] = g
+		if !g.poisoned {
+			continue
+		}
+		candidates = append(candidates, rowsAbove(rows, sc.Row, rowCut(o.Detector, rows, sc.Row))...)
+	}
+	v.budget = budget(o, d.Features.Rows, len(candidates))
+	v.flagged = rankFlag(candidates, sc.Row, v.budget)
+	for _, i := range v.flagged {
+		v.detector = append(v.detector, o.Detector)
+		v.reason = append(v.reason, reasonFor(o.Detector, sc, i, o))
+	}
+	return v, nil
+}
+
+// rowCut is the score a row of a poisoned class must exceed to be flagged.
+func rowCut(detector string, rows []int, score []float64) float64 {
+	switch {
+	case isTrigger(detector):
+		vals := make([]float64, len(rows))
+		for k, i := range rows {
+			vals[k] = score[i]
+		}
+		return robustCut(vals, rowZ)
+	case detector == ConfidentLearningName:
+		return 1 // confident learning's own issues score 1 and above
+	case detector == DuplicatesName:
+		return 0
+	}
+	return disagreeCut
+}
+
+func rowsAbove(rows []int, score []float64, cut float64) []int {
+	var out []int
+	for _, i := range rows {
+		if score[i] > cut || cut == 1 && score[i] >= 1 {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// reasonFor explains in a few words why a detector flagged a row.
+func reasonFor(detector string, sc *Scores, i int, o Options) string {
+	like := ""
+	if sc.Like != nil && sc.Like[i] >= 0 {
+		like = className(o, sc.Like[i])
+	}
+	switch detector {
+	case KNNLabelName:
+		return fmt.Sprintf("%.0f%% of its %d nearest neighbours carry another label; most look like class %s", 100*sc.Row[i], o.K, like)
+	case ConfidentLearningName:
+		return fmt.Sprintf("out-of-sample model confidently predicts class %s", like)
+	case DuplicatesName:
+		return fmt.Sprintf("an identical row carries another label (class %s)", like)
+	case SpectralName:
+		return "large projection on its class's top singular direction"
+	case ActivationClustName:
+		return "in a small, well-separated cluster of its class"
+	case SpectreName:
+		return "outlier of its class after robust whitening (QUE score)"
+	}
+	return ""
+}
+
+func className(o Options, c int) string {
+	if c >= 0 && c < len(o.Names) {
+		return o.Names[c]
+	}
+	return fmt.Sprint(c)
+}
+
+// scanAuto compares each row's neighbourhood in two views: the raw inputs
+// and the features (a model's embeddings). A dirty-label backdoor row
+// looks like its source class in the inputs but sits with its (target)
+// label in the embeddings: the trigger signature. A flipped label
+// disagrees in both: the label signature. Each class is gated on the
+// share of its rows that carry a signature; flagged rows are ranked by
+// their signature's strength. Without a second view, auto runs kNN label
+// consistency on the features.
+//
+// Poisoned rows are each other's nearest neighbours in the inputs when
+// they are many (a shared patch, a shared source class), which hides
+// them from a plain kNN vote. So the input-view vote is a cascade over a
+// wider neighbourhood: rows flagged in one round stop voting in the next,
+// and the rows they hid come to light, until a round flags nothing new.
+func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
+	if d.Inputs == nil {
+		one := o
+		one.Detector = KNNLabelName
+		v, err := scanOne(ctx, d, one)
+		if v != nil {
+			v.detectors = []string{Auto + "(" + KNNLabelName + ")"}
+		}
+		return v, err
+	}
+	inList, err := Neighbours(ctx, *d.Inputs, max(cascadeK, o.K))
+	if err != nil {
+		return nil, fmt.Errorf("nearest neighbours in the inputs: %w", err)
+	}
+	emb, err := KNNLabel(ctx, d, d.Features, o.K)
+	if err != nil {
+		return nil, err
+	}
+	n, labels := d.Features.Rows, d.Labels
+	byClass := d.ClassIndex()
+	// A row flagged in an earlier round votes for the class it looks like
+	// (the source of a backdoor row, the true class of a flipped one)
+	// rather than for its label: that is what exposes the poisoned rows
+	// whose neighbours are all poisoned too.
+	out := make([]bool, n)
+	eff := slices.Clone(labels) // the label each row votes with
+	like := make([]int, n)
+	in := make([]float64, n)
+	trig := make([]float64, n)
+	// vote recomputes the input-view signatures from each row's first
+	// k neighbours that still vote.
+	vote := func(k int) {
+		votes := make([]int, d.Classes)
+		for i := range n {
+			idx, _ := inList.Row(i)
+			kept := make([]int32, 0, k)
+			for _, j := range idx {
+				if eff[j] >= 0 && len(kept) < k {
+					kept = append(kept, j)
+				}
+			}
+			like[i] = knnPlurality(votes, eff, kept)
+			if len(kept) == 0 {
+				continue
+			}
+			other := 0
+			for _, j := range kept {
+				if eff[j] != labels[i] {
+					other++
+				}
+			}
+			in[i] = float64(other) / float64(len(kept))
+			trig[i] = in[i] * (1 - emb.Row[i])
+		}
+	}
+	// Gate on a plain k-neighbour vote, before any row stops voting.
+	vote(o.K)
+	v := &verdicts{detectors: []string{Auto}, like: like, gate: make([]gateResult, d.Classes)}
+	tmass := make([]float64, d.Classes)
+	for c, rows := range byClass {
+		tmass[c] = shareAbove(rows, trig, disagreeCut)
+	}
+	tcut := math.Max(triggerMassFloor, triggerMassRatio*median(tmass))
+	// Flipped labels: confident learning on out-of-sample probabilities
+	// of the inputs gates each class on its estimated noise rate.
+	dp, err := withProbs(ctx, d, o)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := ConfidentLearning(dp)
+	if err != nil {
+		return nil, err
+	}
+	noise := make([]float64, d.Classes)
+	for _, cs := range cl.Class {
+		noise[cs.Class] = cs.Statistic
+	}
+	isTrig, isLab := make([]bool, d.Classes), make([]bool, d.Classes)
+	// Flips concentrated in a few classes (a targeted flip) are learned
+	// by the model, which then trusts many of them: there, a row the
+	// model doubts (p of its label ≤ ½) and whose inputs disagree is
+	// flagged too. Diffuse noise gets only confident learning's flags.
+	concentrated := make([]bool, d.Classes)
+	noiseCut := concentrationRatio * median(noise)
+	for c := range byClass {
+		concentrated[c] = noise[c] > labelMassFloor && noise[c] > noiseCut
+	}
+	for c := range byClass {
+		g := gateResult{score: tmass[c], threshold: tcut, kind: "trigger"}
+		if tmass[c] > tcut {
+			g.poisoned, isTrig[c] = true, true
+		}
+		if noise[c] > labelMassFloor {
+			if !g.poisoned {
+				g = gateResult{score: noise[c], threshold: labelMassFloor, kind: "label"}
+			}
+			g.poisoned, isLab[c] = true, true
+		}
+		v.gate[c] = g
+	}
+	kindOf := make([]string, n)
+	vote(inList.K)
+	for round := 0; round < maxCascadeRounds; round++ {
+		added := 0
+		for i := range n {
+			c := labels[i]
+			switch {
+			case out[i]:
+			case isTrig[c] && trig[i] > disagreeCut:
+				out[i], kindOf[i] = true, "trigger"
+			case isLab[c] && cl.Row[i] >= 1 && in[i] > clInputCut,
+				concentrated[c] && cl.Row[i] >= 0.5 && in[i] > disagreeCut:
+				out[i], kindOf[i] = true, "label"
+			default:
+				continue
+			}
+			added++
+			eff[i] = like[i] // -1 (a tie) stops it voting
+		}
+		if added == 0 {
+			break
+		}
+		vote(inList.K)
+	}
+	for c, rows := range byClass {
+		if isTrig[c] {
+			refineTrigger(d.Features, rows, out, kindOf, in, trig)
+		}
+	}
+	v.score = make([]float64, n)
+	var candidates []int
+	for i := range n {
+		v.score[i] = math.Max(trig[i], cl.Row[i]/2)
+		if out[i] {
+			candidates = append(candidates, i)
+		}
+	}
+	v.budget = budget(o, n, len(candidates))
+	v.flagged = rankFlag(candidates, v.score, v.budget)
+	for _, i := range v.flagged {
+		v.detector = append(v.detector, Auto)
+		likeName := className(o, like[i])
+		if kindOf[i] == "trigger" {
+			v.reason = append(v.reason, fmt.Sprintf("looks like class %s in the inputs, but the model embeds it with its label: a backdoor trigger", likeName))
+		} else {
+			v.reason = append(v.reason, fmt.Sprintf("looks like class %s in the inputs and in the embeddings: a flipped label", likeName))
+		}
+	}
+	return v, nil
+}
+
+// shareAbove is the share of rows whose score exceeds cut.
+func shareAbove(rows []int, score []float64, cut float64) float64 {
+	if len(rows) == 0 {
+		return 0
+	}
+	n := 0
+	for _, i := range rows {
+		if score[i] > cut {
+			n++
+		}
+	}
+	return float64(n) / float64(len(rows))
+}
+
+// refineTrigger extends a trigger class's flagged rows through the
+// poisoned model's embeddings: a backdoor row the input-view vote missed
+// (its neighbours were poisoned too) is still embedded with the other
+// backdoor rows, where the trigger put them. Two centroids are seeded,
+// one by the flagged rows and one by the rows whose inputs agree with
+// their label, and refined as 2-means over the class; the rows nearer the
+// poison centroid by a margin are flagged, scored by their share of the
+// way from the clean centroid.
+func refineTrigger(emb Matrix, rows []int, out []bool, kindOf []string, in, trig []float64) {
+	const minSeed, rounds = 10, 5
+	var poison, clean []int
+	for _, i := range rows {
+		switch {
+		case out[i] && kindOf[i] == "trigger":
+			poison = append(poison, i)
+		case !out[i] && in[i] <= 0.2:
+			clean = append(clean, i)
+		}
+	}
+	if len(poison) < minSeed || len(clean) < minSeed {
+		return
+	}
+	cp, cc := centroid(emb, poison), centroid(emb, clean)
+	near := make([]bool, len(rows))
+	for range rounds {
+		var p, q []int
+		for k, i := range rows {
+			near[k] = sqDist(emb.Row(i), cp) < sqDist(emb.Row(i), cc)
+			if near[k] {
+				p = append(p, i)
+			} else {
+				q = append(q, i)
+			}
+		}
+		if len(p) == 0 || len(q) == 0 {
+			return
+		}
+		cp, cc = centroid(emb, p), centroid(emb, q)
+	}
+	for k, i := range rows {
+		if !near[k] || out[i] {
+			continue
+		}
+		dp, dc := sqDist(emb.Row(i), cp), sqDist(emb.Row(i), cc)
+		if share := dc / (dp + dc); share > refineMargin {
+			out[i], kindOf[i] = true, "trigger"
+			trig[i] = math.Max(trig[i], share)
+		}
+	}
+}
+
+func centroid(m Matrix, rows []int) []float64 {
+	c := make([]float64, m.Cols)
+	for _, i := range rows {
+		for j, v := range m.Row(i) {
+			c[j] += float64(v)
+		}
+	}
+	for j := range c {
+		c[j] /= float64(len(rows))
+	}
+	return c
+}
+
+func sqDist(x []float32, c []float64) float64 {
+	s := 0.0
+	for j, v := range x {
+		d := float64(v) - c[j]
+		s += d * d
+	}
+	return s
+}
