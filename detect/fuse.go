@@ -204,20 +204,28 @@ func className(o Options, c int) string {
 	return fmt.Sprint(c)
 }
 
-// scanAuto compares each row's neighbourhood in two views: the raw inputs
-// and the features (a model's embeddings). A dirty-label backdoor row
-// looks like its source class in the inputs but sits with its (target)
-// label in the embeddings: the trigger signature. A flipped label
-// disagrees in both: the label signature. Each class is gated on the
-// share of its rows that carry a signature; flagged rows are ranked by
-// their signature's strength. Without a second view, auto runs kNN label
-// consistency on the features.
+// scanAuto runs the trigger and the label detectors over two views of
+// the rows: the raw inputs and the features (a model's embeddings).
 //
-// Poisoned rows are each other's nearest neighbours in the inputs when
-// they are many (a shared patch, a shared source class), which hides
-// them from a plain kNN vote. So the input-view vote is a cascade over a
-// wider neighbourhood: rows flagged in one round stop voting in the next,
-// and the rows they hid come to light, until a round flags nothing new.
+// Triggers. A dirty-label backdoor row looks like its source class in
+// the inputs but sits with its (target) label in the embeddings. A class
+// is gated on the share of its rows with that signature in a plain
+// k-neighbour vote. Inside a gated class the input-view vote becomes a
+// cascade over a wider neighbourhood: each round's flagged rows vote, in
+// the next, for the class they look like rather than for their label,
+// which exposes the poisoned rows whose neighbours were all poisoned too.
+// Then 2-means in the embeddings, seeded by the flagged rows and by the
+// rows whose inputs agree with their label, adds the backdoor rows the
+// vote could not reach.
+//
+// Labels. Confident learning on out-of-sample probabilities of the
+// inputs gates each class on its estimated noise rate; it flags a row
+// when the inputs' neighbours disagree with the label too. Flips
+// concentrated in a few classes (a targeted flip) are partly learned, so
+// there a row the model merely doubts is flagged when its inputs
+// disagree.
+//
+// Without a second view, auto runs kNN label consistency on the features.
 func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	if d.Inputs == nil {
 		one := o

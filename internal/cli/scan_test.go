@@ -1,0 +1,109 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/poisonguard/poisonguard/internal/cli"
+	"github.com/poisonguard/poisonguard/internal/format/npy"
+)
+
+// writeNPY writes a .npy file.
+func writeNPY[T npy.Value](t *testing.T, path string, shape []int64, data []T) {
+	t.Helper()
+	var b bytes.Buffer
+	if err := npy.Write(&b, shape, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// blobs writes 3 well-separated Gaussian classes of 200 rows in 8
+// dimensions, with the labels of the given rows moved to the next class.
+func blobs(t *testing.T, dir string, flipped []int) (features, labels string) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const n, d = 600, 8
+	x, y := make([]float32, n*d), make([]int64, n)
+	for i := range n {
+		c := i % 3
+		y[i] = int64(c)
+		for j := range d {
+			x[i*d+j] = float32(rng.NormFloat64()) * 0.3
+		}
+		x[i*d+c] += 5
+	}
+	for _, i := range flipped {
+		y[i] = (y[i] + 1) % 3
+	}
+	features, labels = filepath.Join(dir, "x.npy"), filepath.Join(dir, "y.npy")
+	writeNPY(t, features, []int64{n, d}, x)
+	writeNPY(t, labels, []int64{n}, y)
+	return features, labels
+}
+
+func TestDataScanFlipped(t *testing.T) {
+	dir := t.TempDir()
+	flipped := []int{3, 50, 51, 100, 200, 301, 302, 333, 400, 402, 450, 451, 500, 555, 599}
+	features, labels := blobs(t, dir, flipped)
+	out := filepath.Join(dir, "suspicious.csv")
+	var stdout, stderr bytes.Buffer
+	code := cli.Main(context.Background(), []string{"data", "scan", "--features", features, "--labels", labels,
+		"--detector", "knn-label", "-o", out, "--json"}, &stdout, &stderr)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (poisoned): %s", code, stderr.String())
+	}
+	var rep struct {
+		Classes []struct {
+			Class    int  `json:"class"`
+			Poisoned bool `json:"poisoned"`
+		} `json:"classes"`
+		Suspicious []struct {
+			Index int `json:"index"`
+		} `json:"suspicious"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, s := range rep.Suspicious {
+		got = append(got, s.Index)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, flipped) {
+		t.Errorf("flagged %v, want exactly the flipped rows %v", got, flipped)
+	}
+	csv, _ := os.ReadFile(out)
+	if lines := strings.Count(string(csv), "\n"); lines != len(flipped)+1 {
+		t.Errorf("suspicious.csv has %d lines", lines)
+	}
+
+	// Clean data: exit 0, nothing flagged, and the text report says so.
+	clean := t.TempDir()
+	features, labels = blobs(t, clean, nil)
+	stdout.Reset()
+	code = cli.Main(context.Background(), []string{"data", "scan", "--features", features, "--labels", labels, "--detector", "knn-label"}, &stdout, &stderr)
+	if code != 0 || !strings.HasPrefix(stdout.String(), "pass: no class looks poisoned") {
+		t.Errorf("clean data: exit %d, output %q", code, stdout.String())
+	}
+
+	// Mismatched rows and unknown detectors are input errors (exit 2).
+	writeNPY(t, filepath.Join(dir, "short.npy"), []int64{3}, []int64{0, 1, 2})
+	for _, args := range [][]string{
+		{"data", "scan", "--features", features, "--labels", filepath.Join(dir, "short.npy")},
+		{"data", "scan", "--features", features, "--labels", labels, "--detector", "nosuch"},
+		{"data", "scan", "--features", features},
+	} {
+		if code := cli.Main(context.Background(), args, &stdout, &stderr); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
