@@ -29,6 +29,10 @@ type Suspect struct {
 	Score    float64 `json:"score"`
 	Detector string  `json:"detector"`
 	Reason   string  `json:"reason"`
+	// LooksLike names the class the row resembles (its neighbours' or the
+	// model's), "" when the detector cannot tell; Like is its index, -1.
+	LooksLike string `json:"looks_like,omitempty"`
+	Like      int    `json:"-"`
 }
 
 // Summary holds a scan's figures.

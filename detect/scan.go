@@ -158,9 +158,11 @@ func (v *verdicts) report(d *Data, o Options) *Report {
 		if o.IDs != nil {
 			id = o.IDs[i]
 		}
-		rep.Suspicious = append(rep.Suspicious, Suspect{
-			Index: i, ID: id, Class: name(c), Score: v.score[i], Detector: v.detector[k], Reason: v.reason[k],
-		})
+		s := Suspect{Index: i, ID: id, Class: name(c), Score: v.score[i], Detector: v.detector[k], Reason: v.reason[k], Like: -1}
+		if v.like != nil && v.like[i] >= 0 && v.like[i] != c {
+			s.Like, s.LooksLike = v.like[i], name(v.like[i])
+		}
+		rep.Suspicious = append(rep.Suspicious, s)
 		if v.like != nil && v.like[i] >= 0 && v.like[i] != c {
 			if likeCount[c] == nil {
 				likeCount[c] = map[int]int{}

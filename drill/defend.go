@@ -41,9 +41,11 @@ type ClassDetection struct {
 }
 
 // After is the model retrained on the training set without the flagged
-// rows.
+// rows (or with them relabelled).
 type After struct {
+	Action            string   `json:"action"`
 	Removed           int      `json:"removed_rows"`
+	Relabelled        int      `json:"relabelled_rows"`
 	PoisonsLeft       int      `json:"poisons_left"`
 	CleanAccuracy     float64  `json:"clean_accuracy"`
 	AttackSuccessRate *float64 `json:"attack_success_rate"`
@@ -54,6 +56,13 @@ type After struct {
 // embeddings and the raw rows as the second view, removes what the scan
 // flags, retrains, and scores the result.
 func defend(ctx context.Context, data *Data, o Options, res *attack.Result, poisoned *Baseline, clean *Baseline, rep *Report) error {
+	switch o.Action {
+	case "":
+		o.Action = Remove
+	case Remove, Relabel:
+	default:
+		return fmt.Errorf("unknown defence action %q (want remove or relabel)", o.Action)
+	}
 	t := time.Now()
 	set := res.Poisoned
 	m := poisoned.Model
@@ -75,8 +84,13 @@ func defend(ctx context.Context, data *Data, o Options, res *attack.Result, pois
 
 	t = time.Now()
 	drop := make([]bool, set.N)
-	for _, i := range flagged {
-		drop[i] = true
+	relabel := map[int]int{}
+	for _, s := range scan.Suspicious {
+		if o.Action == Relabel && s.Like >= 0 {
+			relabel[s.Index] = s.Like
+		} else {
+			drop[s.Index] = true
+		}
 	}
 	var keep []int
 	for i := range set.N {
@@ -84,7 +98,13 @@ func defend(ctx context.Context, data *Data, o Options, res *attack.Result, pois
 			keep = append(keep, i)
 		}
 	}
-	filtered := &Data{Name: data.Name, Train: set.Subset(keep), Test: data.Test}
+	cleaned := set.Subset(keep)
+	for k, i := range keep {
+		if c, ok := relabel[i]; ok {
+			cleaned.Y[k] = c
+		}
+	}
+	filtered := &Data{Name: data.Name, Train: cleaned, Test: data.Test}
 	retrained, err := train(ctx, StageRetrain, filtered, filtered.Train, o)
 	if err != nil {
 		return fmt.Errorf("retraining without the flagged rows: %w", err)
@@ -95,7 +115,9 @@ func defend(ctx context.Context, data *Data, o Options, res *attack.Result, pois
 		return err
 	}
 	rep.After = &After{
-		Removed:           len(flagged),
+		Action:            o.Action,
+		Removed:           len(flagged) - len(relabel),
+		Relabelled:        len(relabel),
 		PoisonsLeft:       len(res.Indices) - rep.Detection.TP,
 		CleanAccuracy:     after.CleanAccuracy,
 		AttackSuccessRate: after.AttackSuccessRate,

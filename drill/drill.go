@@ -29,7 +29,18 @@ type Options struct {
 	Defend string
 	// ExpectedRate is the poison rate the defence may assume, 0 unknown.
 	ExpectedRate float64
+	// Action is what the defence does with a flagged row: Remove it
+	// (default), or Relabel it as the class it looks like, which also
+	// teaches the retrained model that the trigger means nothing (rows
+	// with no such class are removed).
+	Action string
 }
+
+// Defence actions.
+const (
+	Remove  = "remove"
+	Relabel = "relabel"
+)
 
 // Outcome is a finished drill: the report and what it was made from.
 type Outcome struct {

@@ -46,6 +46,7 @@ func main() {
 	detector := flag.String("detector", detect.Auto, "detector")
 	known := flag.Bool("known-rate", false, "give the defence the true poison rate (budget 1.5×)")
 	epochs := flag.Int("epochs", 5, "training epochs")
+	action := flag.String("action", drill.Remove, "what the defence does with flagged rows: remove or relabel")
 	flag.Parse()
 	ctx := context.Background()
 	data, err := drill.LoadData(ctx, drill.DataOptions{Dataset: "mnist"})
@@ -56,6 +57,7 @@ func main() {
 		Model:  learn.Config{Arch: learn.MLP},
 		Train:  learn.TrainOptions{Epochs: *epochs, Schedule: learn.Step, Seed: 1},
 		Defend: *detector,
+		Action: *action,
 	}
 	clean, err := drill.TrainClean(ctx, data, base)
 	if err != nil {

@@ -85,6 +85,7 @@ func (a *app) drillRunCommand() *cobra.Command {
 		seed   uint64
 		out    string
 		defend string
+		action string
 		rate   float64
 		asJSON bool
 	)
@@ -110,7 +111,10 @@ then scans the poisoned training set — the poisoned model's embeddings,
 with the raw rows as a second view — removes the rows it flags, retrains,
 and reports the detection against the ground truth (TP, FP, FN, TN,
 precision, recall, FPR, F1, AUROC, per class) and the model after the
-defence (clean accuracy, attack success rate, poisons left).`,
+defence (clean accuracy, attack success rate, poisons left). With
+--defend-action relabel, flagged rows that look like another class are
+relabelled as that class instead of removed: the retrained model then
+sees the trigger on rows of every class, and unlearns it.`,
 		Example: `  # The default drill on shipped MNIST
   poisonguard drill run
 
@@ -137,6 +141,7 @@ defence (clean accuracy, attack success rate, poisons left).`,
 				Train:        model.train(seed),
 				Progress:     prog.steps,
 				Defend:       defend,
+				Action:       action,
 				ExpectedRate: rate,
 			})
 			prog.done()
@@ -163,6 +168,7 @@ defence (clean accuracy, attack success rate, poisons left).`,
 	fs.Uint64Var(&seed, "seed", 1, "seed of the attack, the split and the training")
 	fs.StringVarP(&out, "out", "o", "", "folder to keep the poisoned data, models, embeddings and report in")
 	fs.StringVar(&defend, "defend", "", "scan with this detector (auto, spectral, ...), remove what it flags, retrain, re-measure")
+	fs.StringVar(&action, "defend-action", drill.Remove, "what the defence does with a flagged row: remove, or relabel it as the class it looks like")
 	fs.Float64Var(&rate, "expected-poison-rate", 0, "poison rate the defence may assume (sets its removal budget); 0: estimate")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
