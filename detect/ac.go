@@ -26,6 +26,8 @@ const (
 	acBlock = 256
 	// acChunk is how many rows one part of a Lloyd step sums.
 	acChunk = 1024
+	// acTol is sklearn's KMeans tol.
+	acTol = 1e-4
 )
 
 // ActivationClustering runs activation clustering (Chen et al. 2018) on
@@ -33,7 +35,8 @@ const (
 // 10 principal components (the leading eigenvectors of the class
 // covariance; no reduction when there are 10 features or fewer) and split
 // in two by k-means: 10 restarts from greedy k-means++ seeds (as sklearn
-// seeds), the lowest inertia kept, all seeded so that the result is
+// seeds), Lloyd steps until sklearn's tolerance (tol 1e-4) or 100 steps,
+// the lowest inertia kept, all seeded so that the result is
 // deterministic.
 //
 // The split is judged by ART's "relative-size" and "silhouette-scores"
@@ -124,6 +127,14 @@ func acKMeans2(z []float32, n, m int, rng *rand.Rand) ([]uint8, [2]int) {
 	d2 := make([]float64, n)
 	var cent [2][]float64
 	cent[0], cent[1] = make([]float64, m), make([]float64, m)
+	// sklearn's convergence test: stop when the centres move (in squared
+	// distance, summed) by at most acTol of the mean variance of z's
+	// columns, or when no row changes cluster.
+	var tol float64
+	for _, v := range z[:n*m] {
+		tol += float64(v) * float64(v)
+	}
+	tol *= acTol / float64(n*m)
 	parts := make([]acPart, (n+acChunk-1)/acChunk)
 	for p := range parts {
 		parts[p].sum = [2][]float64{make([]float64, m), make([]float64, m)}
@@ -168,9 +179,9 @@ func acKMeans2(z []float32, n, m int, rng *rand.Rand) ([]uint8, [2]int) {
 		var inertia float64
 		var sizes [2]int
 		for range acMaxIter {
-			var changed bool
-			inertia, sizes, changed = acLloydStep(z, n, m, &cent, assign, parts)
-			if !changed || sizes[0] == 0 || sizes[1] == 0 {
+			var shift float64
+			inertia, sizes, shift = acLloydStep(z, n, m, &cent, assign, parts)
+			if shift <= tol || sizes[0] == 0 || sizes[1] == 0 {
 				break
 			}
 		}
@@ -193,10 +204,11 @@ type acPart struct {
 // acLloydStep assigns every row of z to the nearer of the centres cent,
 // then moves the centres to their rows' means (unless a cluster is left
 // empty). It returns the inertia and sizes of the assignment (against
-// the centres it was given) and whether any row changed cluster. The
+// the centres it was given) and how far the centres moved (squared
+// distances summed; -1 when no row changed cluster). The
 // rows are split into fixed chunks of acChunk whose sums are added in
 // chunk order, so the result does not depend on the thread count.
-func acLloydStep(z []float32, n, m int, cent *[2][]float64, assign []uint8, parts []acPart) (float64, [2]int, bool) {
+func acLloydStep(z []float32, n, m int, cent *[2][]float64, assign []uint8, parts []acPart) (float64, [2]int, float64) {
 	gemm.Parallel(len(parts), func(lo, hi int) {
 		for p := lo; p < hi; p++ {
 			part := &parts[p]
@@ -224,6 +236,7 @@ func acLloydStep(z []float32, n, m int, cent *[2][]float64, assign []uint8, part
 	var inertia float64
 	var sizes [2]int
 	changed := false
+	old := [2][]float64{slices.Clone(cent[0]), slices.Clone(cent[1])}
 	for k := range cent {
 		clear(cent[k])
 	}
@@ -238,12 +251,19 @@ func acLloydStep(z []float32, n, m int, cent *[2][]float64, assign []uint8, part
 			}
 		}
 	}
+	if !changed {
+		cent[0], cent[1] = old[0], old[1]
+		return inertia, sizes, -1
+	}
+	var shift float64
 	for k := range cent {
 		for j := range cent[k] {
 			cent[k][j] /= float64(max(sizes[k], 1))
+			d := cent[k][j] - old[k][j]
+			shift += d * d
 		}
 	}
-	return inertia, sizes, changed
+	return inertia, sizes, shift
 }
 
 // acDraw draws an index with probability proportional to its weight in

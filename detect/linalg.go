@@ -100,11 +100,7 @@ func linalgGram(x []float32, n, dim int, scratch []float32) ([]float64, []float3
 func linalgSymMulVec(dst, c, v []float64, dim int) {
 	body := func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			var s float64
-			for j, cij := range c[i*dim : (i+1)*dim] {
-				s += cij * v[j]
-			}
-			dst[i] = s
+			dst[i] = linalgDot(c[i*dim:(i+1)*dim], v)
 		}
 	}
 	if dim < 128 {
@@ -128,12 +124,22 @@ func linalgOrthogonalise(v []float64, basis [][]float64) float64 {
 	return math.Sqrt(linalgDot(v, v))
 }
 
+// linalgDot returns a·b, summed in four interleaved partial sums (so the
+// additions do not wait on each other) in a fixed order.
 func linalgDot(a, b []float64) float64 {
-	var s float64
-	for i, x := range a {
-		s += x * b[i]
+	b = b[:len(a)]
+	var s0, s1, s2, s3 float64
+	i := 0
+	for ; i+4 <= len(a); i += 4 {
+		s0 += a[i] * b[i]
+		s1 += a[i+1] * b[i+1]
+		s2 += a[i+2] * b[i+2]
+		s3 += a[i+3] * b[i+3]
 	}
-	return s
+	for ; i < len(a); i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3)
 }
 
 // linalgPowerTop finds the leading eigenpair of the symmetric positive
