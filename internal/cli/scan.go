@@ -107,11 +107,13 @@ when a class is judged poisoned.`,
 
 // loadScanData reads the scan's matrices and labels and checks they agree.
 func loadScanData(ctx context.Context, features, labels, inputs, probs string) (*detect.Data, []string, error) {
+	var shape dataset.Shape
 	matrix := func(path string) (*detect.Matrix, error) {
 		s, err := dataset.LoadFeaturesFile(ctx, path, dataset.Options{})
 		if err != nil {
 			return nil, err
 		}
+		shape = s.Shape
 		return &detect.Matrix{Data: s.X, Rows: s.N, Cols: s.D}, nil
 	}
 	f, err := matrix(features)
@@ -133,6 +135,7 @@ func loadScanData(ctx context.Context, features, labels, inputs, probs string) (
 		if d.Inputs.Rows != f.Rows {
 			return nil, nil, fmt.Errorf("%s has %d rows, %s %d", inputs, d.Inputs.Rows, features, f.Rows)
 		}
+		d.InputShape = shape
 	}
 	if probs != "" {
 		if d.Probs, err = matrix(probs); err != nil {
