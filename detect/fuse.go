@@ -249,7 +249,11 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 		}
 		return v, err
 	}
-	inList, err := Neighbours(ctx, *d.Inputs, max(cascadeK, o.K))
+	view := *d.Inputs
+	if d.InputShape.IsImage() {
+		view = binarize(view)
+	}
+	inList, err := Neighbours(ctx, view, max(cascadeK, o.K))
 	if err != nil {
 		return nil, fmt.Errorf("nearest neighbours in the inputs: %w", err)
 	}
@@ -475,4 +479,23 @@ func sqDist(x []float32, c []float64) float64 {
 		s += d * d
 	}
 	return s
+}
+
+// binarize maps each value to 1 above the middle of the matrix's range,
+// else 0. On images this keeps the strokes and drops what a blended or
+// sinusoidal trigger adds at low amplitude, so the poisoned rows look
+// like their source class again; a patch at full intensity stays.
+func binarize(m Matrix) Matrix {
+	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
+	for _, v := range m.Data {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	mid := lo + (hi-lo)/2
+	out := Matrix{Data: make([]float32, len(m.Data)), Rows: m.Rows, Cols: m.Cols}
+	for i, v := range m.Data {
+		if v > mid {
+			out.Data[i] = 1
+		}
+	}
+	return out
 }
