@@ -337,12 +337,18 @@ func imageShape[T int | int64](dims []T) Shape {
 
 // LoadFile opens a labelled dataset file and reads it into memory.
 func LoadFile(ctx context.Context, path string, opts Options) (*Set, error) {
+	return loadFile(ctx, path, opts, Load)
+}
+
+// loadFile opens a file and reads it with load, naming the file in errors
+// that do not name it already.
+func loadFile(ctx context.Context, path string, opts Options, load func(context.Context, Source) (*Set, error)) (*Set, error) {
 	src, err := Open(path, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer src.Close()
-	s, err := Load(ctx, src)
+	s, err := load(ctx, src)
 	if err != nil {
 		var ie *InputError
 		if errors.As(err, &ie) {
@@ -389,18 +395,5 @@ func ReadLabels(path string) (classes []int, names []string, err error) {
 // LoadFeaturesFile opens a file and reads its numeric features into memory
 // without labels.
 func LoadFeaturesFile(ctx context.Context, path string, opts Options) (*Set, error) {
-	src, err := Open(path, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer src.Close()
-	s, err := LoadFeatures(ctx, src)
-	if err != nil {
-		var ie *InputError
-		if errors.As(err, &ie) {
-			return nil, err
-		}
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return s, nil
+	return loadFile(ctx, path, opts, LoadFeatures)
 }

@@ -60,13 +60,9 @@ const (
 //
 // Classes of fewer than four rows, or whose rows are all equal, score 0.
 func ActivationClustering(ctx context.Context, d *Data) (*Scores, error) {
-	if err := d.Validate(); err != nil {
-		return nil, fmt.Errorf("activation clustering: %w", err)
-	}
-	out := &Scores{
-		Detector: ActivationClustName,
-		Row:      make([]float64, d.Features.Rows),
-		Class:    make([]ClassStat, d.Classes),
+	out, err := newScores(d, ActivationClustName)
+	if err != nil {
+		return nil, err
 	}
 	dim := d.Features.Cols
 	var x, scratch []float32

@@ -116,3 +116,16 @@ type ClassStat struct {
 	// Poisoned is the detector's own verdict on the class.
 	Poisoned bool `json:"poisoned"`
 }
+
+// newScores checks d and allocates a per-class detector's scores: a row
+// score per row and a statistic per class.
+func newScores(d *Data, detector string) (*Scores, error) {
+	if err := d.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", detector, err)
+	}
+	return &Scores{
+		Detector: detector,
+		Row:      make([]float64, d.Features.Rows),
+		Class:    make([]ClassStat, d.Classes),
+	}, nil
+}

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"context"
-	"fmt"
 	"math"
 
 	"github.com/poisonguard/poisonguard/internal/gemm"
@@ -42,13 +41,9 @@ const spectralMaxGap = 1e12
 //
 // Classes of fewer than two rows score 0.
 func Spectral(ctx context.Context, d *Data) (*Scores, error) {
-	if err := d.Validate(); err != nil {
-		return nil, fmt.Errorf("spectral: %w", err)
-	}
-	out := &Scores{
-		Detector: SpectralName,
-		Row:      make([]float64, d.Features.Rows),
-		Class:    make([]ClassStat, d.Classes),
+	out, err := newScores(d, SpectralName)
+	if err != nil {
+		return nil, err
 	}
 	dim := d.Features.Cols
 	var x, scratch []float32

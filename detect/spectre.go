@@ -70,13 +70,9 @@ const (
 //
 // Classes of fewer than four rows, or whose rows are all equal, score 0.
 func Spectre(ctx context.Context, d *Data) (*Scores, error) {
-	if err := d.Validate(); err != nil {
-		return nil, fmt.Errorf("spectre: %w", err)
-	}
-	out := &Scores{
-		Detector: SpectreName,
-		Row:      make([]float64, d.Features.Rows),
-		Class:    make([]ClassStat, d.Classes),
+	out, err := newScores(d, SpectreName)
+	if err != nil {
+		return nil, err
 	}
 	dim := d.Features.Cols
 	var x, scratch []float32
