@@ -35,9 +35,10 @@ const (
 	triggerMassFloor = 0.02
 	triggerMassRatio = 4.0
 	// clInputCut is the input-view disagreement a row confident learning
-	// flags must also show: the two views must agree that the label is
-	// wrong.
-	clInputCut = 0.5
+	// flags must also show (with the embeddings' neighbours disagreeing
+	// too) outside concentrated flips: every view must agree that the
+	// label is wrong before diffuse noise is flagged.
+	clInputCut = 0.6
 	// refineMargin is the share of the distance between the clean and the
 	// poison centroid a row must lie beyond the clean one (by squared
 	// distance) before the refinement flags it.
@@ -353,7 +354,7 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 			case out[i]:
 			case isTrig[c] && trig[i] > disagreeCut:
 				out[i], kindOf[i] = true, "trigger"
-			case isLab[c] && cl.Row[i] >= 1 && in[i] > clInputCut,
+			case isLab[c] && cl.Row[i] >= 1 && in[i] > clInputCut && emb.Row[i] > disagreeCut,
 				concentrated[c] && cl.Row[i] >= 0.5 && in[i] > disagreeCut:
 				out[i], kindOf[i] = true, "label"
 			default:
