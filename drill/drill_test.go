@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -152,4 +153,29 @@ func deref(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+// TestFashionMNIST reads Debian's dataset-fashion-mnist when installed.
+func TestFashionMNIST(t *testing.T) {
+	if _, err := os.Stat(drill.FashionMNISTDir); err != nil {
+		t.Skip("dataset-fashion-mnist is not installed")
+	}
+	d, err := drill.LoadData(context.Background(), drill.DataOptions{Dataset: "fashion-mnist"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Train.N != 60000 || d.Test.N != 10000 || d.Train.Classes != 10 || d.Train.Shape.Size() != 784 {
+		t.Errorf("fashion-mnist: %d + %d rows, %d classes, shape %v", d.Train.N, d.Test.N, d.Train.Classes, d.Train.Shape)
+	}
+}
+
+// TestLoadDataErrors names what is missing.
+func TestLoadDataErrors(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := drill.LoadData(context.Background(), drill.DataOptions{Dataset: dir}); err == nil || !strings.Contains(err.Error(), "train-images-idx3-ubyte") {
+		t.Errorf("empty folder: %v", err)
+	}
+	if _, err := drill.LoadData(context.Background(), drill.DataOptions{Dataset: filepath.Join(dir, "nosuch.csv")}); err == nil {
+		t.Error("a missing file loaded")
+	}
 }
