@@ -117,12 +117,18 @@ func scanOne(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &verdicts{detectors: []string{o.Detector}, score: sc.Row, like: sc.Like, gate: make([]gateResult, d.Classes)}
-	stats := make([]float64, d.Classes)
+	return judge(sc, d.ClassIndex(), o), nil
+}
+
+// judge gates each class on a detector's statistic and flags, in the
+// poisoned classes, the rows whose score stands out, within the budget.
+func judge(sc *Scores, byClass [][]int, o Options) *verdicts {
+	n := len(sc.Row)
+	v := &verdicts{detectors: []string{o.Detector}, score: sc.Row, like: sc.Like, gate: make([]gateResult, len(byClass))}
+	stats := make([]float64, len(byClass))
 	for _, cs := range sc.Class {
 		stats[cs.Class] = cs.Statistic
 	}
-	byClass := d.ClassIndex()
 	if o.Detector == KNNLabelName {
 		// Gate on the share of rows most of whose neighbours disagree,
 		// not on the mean disagreement, which hard clean classes raise.
@@ -152,13 +158,13 @@ func scanOne(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 		}
 		candidates = append(candidates, rowsAbove(rows, sc.Row, rowCut(o.Detector, rows, sc.Row))...)
 	}
-	v.budget = budget(o, d.Features.Rows, len(candidates))
+	v.budget = budget(o, n, len(candidates))
 	v.flagged = rankFlag(candidates, sc.Row, v.budget)
 	for _, i := range v.flagged {
 		v.detector = append(v.detector, o.Detector)
 		v.reason = append(v.reason, reasonFor(o.Detector, sc, i, o))
 	}
-	return v, nil
+	return v
 }
 
 // rowCut is the score a row of a poisoned class must exceed to be flagged.

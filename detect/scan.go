@@ -2,11 +2,14 @@ package detect
 
 import (
 	"context"
+
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/poisonguard/poisonguard/dataset"
 )
 
 // Detector names, as --detector spells them.
@@ -101,6 +104,26 @@ func Scan(ctx context.Context, d *Data, o Options) (*Report, error) {
 		return nil, err
 	}
 	rep := v.report(d, o)
+	rep.Summary.Seconds = time.Since(start).Seconds()
+	return rep, nil
+}
+
+// ScanSpectralStream is Scan with the spectral detector over a feature
+// source read twice in batches (see SpectralStream), for features larger
+// than memory.
+func ScanSpectralStream(ctx context.Context, open func() (dataset.Source, error), labels []int, classes int, o Options) (*Report, error) {
+	start := time.Now()
+	o.Detector = SpectralName
+	o = o.withDefaults()
+	if err := o.validate(len(labels)); err != nil {
+		return nil, err
+	}
+	sc, err := SpectralStream(ctx, open, labels, classes)
+	if err != nil {
+		return nil, err
+	}
+	d := &Data{Labels: labels, Classes: classes, Features: Matrix{Rows: len(labels)}}
+	rep := judge(sc, d.ClassIndex(), o).report(d, o)
 	rep.Summary.Seconds = time.Since(start).Seconds()
 	return rep, nil
 }

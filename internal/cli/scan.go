@@ -38,6 +38,8 @@ within a budget of 1.5 × the expected poison rate when --expected-poison-rate
 is given. Detectors: auto (both views fused), spectral, activation-clustering,
 spectre, knn-label, confident-learning (with --probs, out-of-sample class
 probabilities, or k-fold logistic regression when not given), duplicates.
+spectral reads the features in two streaming passes, holding only a
+dim×dim matrix per class, so it scans files larger than memory.
 
 Matrices are .npy (any float or integer dtype; N×H×W images are flattened),
 Parquet or CSV; labels a 1-D .npy of integers or a CSV/text file. Exit 1
@@ -54,17 +56,13 @@ when a class is judged poisoned.`,
 			if features == "" || labels == "" {
 				return usageError{fmt.Errorf("give --features and --labels")}
 			}
-			d, names, err := loadScanData(cmd.Context(), features, labels, inputs, probs)
-			if err != nil {
-				return err
-			}
-			opts.Names = names
 			if ids != "" {
+				var err error
 				if opts.IDs, err = readIDs(ids); err != nil {
 					return err
 				}
 			}
-			rep, err := detect.Scan(cmd.Context(), d, opts)
+			rep, err := scan(cmd.Context(), features, labels, inputs, probs, opts)
 			if err != nil {
 				return err
 			}
@@ -103,6 +101,30 @@ when a class is judged poisoned.`,
 	fs.IntVar(&top, "top", 20, "suspicious rows to print (-1: all)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
+}
+
+// scan runs the scan; spectral signatures stream the features in two
+// passes instead of loading them, so they scale past memory.
+func scan(ctx context.Context, features, labels, inputs, probs string, opts detect.Options) (*detect.Report, error) {
+	if opts.Detector == detect.SpectralName && inputs == "" && probs == "" {
+		y, names, err := dataset.ReadLabels(labels)
+		if err != nil {
+			return nil, err
+		}
+		opts.Names = names
+		open := func() (dataset.Source, error) { return dataset.Open(features, dataset.Options{}) }
+		rep, err := detect.ScanSpectralStream(ctx, open, y, len(names), opts)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", features, err)
+		}
+		return rep, nil
+	}
+	d, names, err := loadScanData(ctx, features, labels, inputs, probs)
+	if err != nil {
+		return nil, err
+	}
+	opts.Names = names
+	return detect.Scan(ctx, d, opts)
 }
 
 // loadScanData reads the scan's matrices and labels and checks they agree.

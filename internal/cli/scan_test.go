@@ -98,12 +98,20 @@ func TestDataScanFlipped(t *testing.T) {
 		t.Errorf("clean data: exit %d, output %q", code, stdout.String())
 	}
 
+	// Spectral signatures stream the file: same report shape.
+	stdout.Reset()
+	code = cli.Main(context.Background(), []string{"data", "scan", "--features", features, "--labels", labels, "--detector", "spectral", "--json"}, &stdout, &stderr)
+	if code != 0 || !strings.Contains(stdout.String(), `"detectors": [`) || !strings.Contains(stdout.String(), `"spectral"`) {
+		t.Errorf("spectral on clean blobs: exit %d, output %s", code, stdout.String())
+	}
+
 	// Mismatched rows and unknown detectors are input errors (exit 2).
 	writeNPY(t, filepath.Join(dir, "short.npy"), []int64{3}, []int64{0, 1, 2})
 	for _, args := range [][]string{
 		{"data", "scan", "--features", features, "--labels", filepath.Join(dir, "short.npy")},
 		{"data", "scan", "--features", features, "--labels", labels, "--detector", "nosuch"},
 		{"data", "scan", "--features", features},
+		{"data", "scan", "--features", features, "--labels", filepath.Join(dir, "short.npy"), "--detector", "spectral"},
 	} {
 		if code := cli.Main(context.Background(), args, &stdout, &stderr); code != 2 {
 			t.Errorf("%v: exit %d, want 2", args, code)
