@@ -11,11 +11,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
 	"log"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -47,6 +49,7 @@ func main() {
 	known := flag.Bool("known-rate", false, "give the defence the true poison rate (budget 1.5×)")
 	epochs := flag.Int("epochs", 5, "training epochs")
 	action := flag.String("action", drill.Remove, "what the defence does with flagged rows: remove or relabel")
+	art := flag.Bool("art", false, "also score IBM ART's spectral-signature defaults on the same embeddings")
 	flag.Parse()
 	ctx := context.Background()
 	data, err := drill.LoadData(ctx, drill.DataOptions{Dataset: "mnist"})
@@ -95,7 +98,35 @@ func main() {
 			strings.Join(d.PoisonedClasses, " "), d.TP+d.FP, pct(d.Precision), pct(d.Recall), pct(d.FPR), num(d.AUROC),
 			pct(&r.CleanAccuracy), pct(&a.CleanAccuracy), pct(r.AttackSuccessRate), pct(a.AttackSuccessRate), a.PoisonsLeft, r.Timings[drill.StageDetect])
 		tw.Flush()
+		if *art {
+			artSpectral(ctx, name, out)
+		}
 	}
+}
+
+// artSpectral scores IBM ART's SpectralSignatureDefense defaults on the
+// drill's poisoned embeddings: in every class, the rows whose score is
+// above the (1 − 1.5 × 0.33) quantile are removed (eps_multiplier 1.5,
+// expected_pp_poison 0.33), clean classes included.
+func artSpectral(ctx context.Context, name string, out *drill.Outcome) {
+	set, m := out.Attack.Poisoned, out.Poisoned
+	d := &detect.Data{
+		Features: detect.Matrix{Data: m.Embed(set.X, set.N), Rows: set.N, Cols: m.EmbeddingSize()},
+		Labels:   set.Y, Classes: set.Classes,
+	}
+	sc, err := detect.Spectral(ctx, d)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var flagged []int
+	for _, rows := range d.ClassIndex() {
+		ranked := slices.Clone(rows)
+		slices.SortFunc(ranked, func(a, b int) int { return cmp.Compare(sc.Row[b], sc.Row[a]) })
+		flagged = append(flagged, ranked[:int(1.5*0.33*float64(len(rows)))]...)
+	}
+	c := detect.Compare(flagged, out.Attack.Indices, set.N)
+	fmt.Printf("  %s, IBM ART spectral defaults: flagged %d, precision %.2f%%, recall %.2f%%, FPR %.2f%%, AUROC %.4f\n",
+		name, len(flagged), 100*c.Precision(), 100*c.Recall(), 100*c.FPR(), detect.AUROC(sc.Row, out.Attack.Indices))
 }
 
 // cleanRow scans the clean training set with the clean model's embeddings.
