@@ -314,18 +314,21 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	}
 	tcut := math.Max(triggerMassFloor, triggerMassRatio*median(tmass))
 	// Flipped labels: confident learning on out-of-sample probabilities
-	// of the inputs gates each class on its estimated noise rate.
-	dp, err := withProbs(ctx, d, o)
-	if err != nil {
-		return nil, err
-	}
-	cl, err := ConfidentLearning(dp)
-	if err != nil {
-		return nil, err
-	}
+	// of the inputs gates each class on its estimated noise rate. A later
+	// round of a defence (Suspect set) looks for backdoor remnants only.
+	cl := &Scores{Row: make([]float64, n)}
 	noise := make([]float64, d.Classes)
-	for _, cs := range cl.Class {
-		noise[cs.Class] = cs.Statistic
+	if len(o.Suspect) == 0 {
+		dp, err := withProbs(ctx, d, o)
+		if err != nil {
+			return nil, err
+		}
+		if cl, err = ConfidentLearning(dp); err != nil {
+			return nil, err
+		}
+		for _, cs := range cl.Class {
+			noise[cs.Class] = cs.Statistic
+		}
 	}
 	isTrig, isLab := make([]bool, d.Classes), make([]bool, d.Classes)
 	// Flips concentrated in a few classes (a targeted flip) are learned
@@ -339,7 +342,7 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	}
 	for c := range byClass {
 		g := gateResult{score: tmass[c], threshold: tcut, kind: "trigger"}
-		if tmass[c] > tcut {
+		if tmass[c] > tcut || slices.Contains(o.Suspect, c) {
 			g.poisoned, isTrig[c] = true, true
 		}
 		if noise[c] > labelMassFloor {
@@ -375,7 +378,9 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 		vote(inList.K)
 	}
 	for c, rows := range byClass {
-		if isTrig[c] {
+		// A class gated only because an earlier round found it poisoned
+		// has too little poison left to seed the embeddings' 2-means.
+		if isTrig[c] && tmass[c] > tcut {
 			refineTrigger(d.Features, rows, out, kindOf, in, trig)
 		}
 	}
