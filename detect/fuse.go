@@ -314,21 +314,18 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	}
 	tcut := math.Max(triggerMassFloor, triggerMassRatio*median(tmass))
 	// Flipped labels: confident learning on out-of-sample probabilities
-	// of the inputs gates each class on its estimated noise rate. A later
-	// round of a defence (Suspect set) looks for backdoor remnants only.
-	cl := &Scores{Row: make([]float64, n)}
+	// of the inputs gates each class on its estimated noise rate.
+	dp, err := withProbs(ctx, d, o)
+	if err != nil {
+		return nil, err
+	}
+	cl, err := ConfidentLearning(dp)
+	if err != nil {
+		return nil, err
+	}
 	noise := make([]float64, d.Classes)
-	if len(o.Suspect) == 0 {
-		dp, err := withProbs(ctx, d, o)
-		if err != nil {
-			return nil, err
-		}
-		if cl, err = ConfidentLearning(dp); err != nil {
-			return nil, err
-		}
-		for _, cs := range cl.Class {
-			noise[cs.Class] = cs.Statistic
-		}
+	for _, cs := range cl.Class {
+		noise[cs.Class] = cs.Statistic
 	}
 	isTrig, isLab := make([]bool, d.Classes), make([]bool, d.Classes)
 	// Flips concentrated in a few classes (a targeted flip) are learned
@@ -342,7 +339,7 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	}
 	for c := range byClass {
 		g := gateResult{score: tmass[c], threshold: tcut, kind: "trigger"}
-		if tmass[c] > tcut || slices.Contains(o.Suspect, c) {
+		if tmass[c] > tcut {
 			g.poisoned, isTrig[c] = true, true
 		}
 		if noise[c] > labelMassFloor {
@@ -378,9 +375,7 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 		vote(inList.K)
 	}
 	for c, rows := range byClass {
-		// A class gated only because an earlier round found it poisoned
-		// has too little poison left to seed the embeddings' 2-means.
-		if isTrig[c] && tmass[c] > tcut {
+		if isTrig[c] {
 			refineTrigger(d.Features, rows, out, kindOf, in, trig)
 		}
 	}

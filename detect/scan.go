@@ -44,11 +44,6 @@ type Options struct {
 	IDs []string
 	// Names names each class; nil means the class index.
 	Names []string
-	// Suspect lists classes an earlier scan judged poisoned (a defence's
-	// later round): auto then looks for backdoor remnants only, opening
-	// these classes' trigger gates whatever their statistics, since most
-	// of their poison is gone.
-	Suspect []int
 }
 
 // BudgetFactor is how many times the expected poisoned rows the scan may

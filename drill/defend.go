@@ -3,7 +3,6 @@ package drill
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/poisonguard/poisonguard/attack"
@@ -54,11 +53,8 @@ type After struct {
 }
 
 // defend scans the poisoned training set with the poisoned model's
-// embeddings and the raw rows as the second view, removes (or relabels)
-// what the scan flags and retrains. With Rounds > 1 it scans again with
-// the retrained model for what is left of a backdoor in the classes
-// judged trigger-poisoned so far, until a round flags nothing new or the
-// rounds run out; then it scores the last model.
+// embeddings and the raw rows as the second view, removes what the scan
+// flags, retrains, and scores the result.
 func defend(ctx context.Context, data *Data, o Options, res *attack.Result, poisoned *Baseline, clean *Baseline, rep *Report) error {
 	switch o.Action {
 	case "":
@@ -67,93 +63,61 @@ func defend(ctx context.Context, data *Data, o Options, res *attack.Result, pois
 	default:
 		return fmt.Errorf("unknown defence action %q (want remove or relabel)", o.Action)
 	}
-	rounds := max(o.Rounds, 1)
-	set, model := res.Poisoned, poisoned.Model
-	origin := make([]int, set.N) // the poisoned set's index of each row of set
-	for i := range origin {
-		origin[i] = i
+	t := time.Now()
+	set := res.Poisoned
+	m := poisoned.Model
+	emb := m.Embed(set.X, set.N)
+	d := &detect.Data{
+		Features:   detect.Matrix{Data: emb, Rows: set.N, Cols: m.EmbeddingSize()},
+		Labels:     set.Y,
+		Classes:    set.Classes,
+		Inputs:     &detect.Matrix{Data: set.X, Rows: set.N, Cols: set.D},
+		InputShape: set.Shape,
 	}
-	var (
-		first    *detect.Report
-		flagged  []int // indices in the poisoned set
-		relabels int
-		suspect  []int
-		last     = poisoned
-	)
-	for round := range rounds {
-		t := time.Now()
-		d := &detect.Data{
-			Features:   detect.Matrix{Data: model.Embed(set.X, set.N), Rows: set.N, Cols: model.EmbeddingSize()},
-			Labels:     set.Y,
-			Classes:    set.Classes,
-			Inputs:     &detect.Matrix{Data: set.X, Rows: set.N, Cols: set.D},
-			InputShape: set.Shape,
-		}
-		scan, err := detect.Scan(ctx, d, detect.Options{Detector: o.Defend, ExpectedRate: o.ExpectedRate, Seed: o.Train.Seed, Suspect: suspect})
-		if err != nil {
-			return fmt.Errorf("defence: %w", err)
-		}
-		rep.Timings[StageDetect] += time.Since(t).Seconds()
-		if first == nil {
-			first = scan
-		}
-		for _, c := range scan.Classes {
-			if c.Poisoned && c.Kind == "trigger" && !slices.Contains(suspect, c.Class) {
-				suspect = append(suspect, c.Class)
-			}
-		}
-		if round > 0 && len(scan.Suspicious) == 0 {
-			break
-		}
-		t = time.Now()
-		drop := make([]bool, set.N)
-		relabel := map[int]int{}
-		for _, s := range scan.Suspicious {
-			flagged = append(flagged, origin[s.Index])
-			if o.Action == Relabel && s.Like >= 0 {
-				relabel[s.Index] = s.Like
-			} else {
-				drop[s.Index] = true
-			}
-		}
-		relabels += len(relabel)
-		var keep []int
-		for i := range set.N {
-			if !drop[i] {
-				keep = append(keep, i)
-			}
-		}
-		cleaned := set.Subset(keep)
-		next := make([]int, len(keep))
-		for k, i := range keep {
-			next[k] = origin[i]
-			if c, ok := relabel[i]; ok {
-				cleaned.Y[k] = c
-			}
-		}
-		set, origin = cleaned, next
-		filtered := &Data{Name: data.Name, Train: set, Test: data.Test}
-		if last, err = train(ctx, StageRetrain, filtered, filtered.Train, o); err != nil {
-			return fmt.Errorf("retraining without the flagged rows: %w", err)
-		}
-		model = last.Model
-		rep.Timings[StageRetrain] += time.Since(t).Seconds()
-		rep.Rounds = round + 1
-		if len(suspect) == 0 {
-			break // later rounds look for backdoor remnants only
+	scan, err := detect.Scan(ctx, d, detect.Options{Detector: o.Defend, ExpectedRate: o.ExpectedRate, Seed: o.Train.Seed})
+	if err != nil {
+		return fmt.Errorf("defence: %w", err)
+	}
+	rep.Timings[StageDetect] = time.Since(t).Seconds()
+	flagged := scan.Flagged()
+	rep.Detection = detection(o.Defend, scan, flagged, res, set.Y, data)
+
+	t = time.Now()
+	drop := make([]bool, set.N)
+	relabel := map[int]int{}
+	for _, s := range scan.Suspicious {
+		if o.Action == Relabel && s.Like >= 0 {
+			relabel[s.Index] = s.Like
+		} else {
+			drop[s.Index] = true
 		}
 	}
-	slices.Sort(flagged)
-	flagged = slices.Compact(flagged)
-	rep.Detection = detection(o.Defend, first, flagged, res, res.Poisoned.Y, data)
+	var keep []int
+	for i := range set.N {
+		if !drop[i] {
+			keep = append(keep, i)
+		}
+	}
+	cleaned := set.Subset(keep)
+	for k, i := range keep {
+		if c, ok := relabel[i]; ok {
+			cleaned.Y[k] = c
+		}
+	}
+	filtered := &Data{Name: data.Name, Train: cleaned, Test: data.Test}
+	retrained, err := train(ctx, StageRetrain, filtered, filtered.Train, o)
+	if err != nil {
+		return fmt.Errorf("retraining without the flagged rows: %w", err)
+	}
+	rep.Timings[StageRetrain] = time.Since(t).Seconds()
 	after := &Report{}
-	if err := after.score(data, res.Spec, clean.Model, last.Model); err != nil {
+	if err := after.score(data, res.Spec, clean.Model, retrained.Model); err != nil {
 		return err
 	}
 	rep.After = &After{
 		Action:            o.Action,
-		Removed:           len(flagged) - relabels,
-		Relabelled:        relabels,
+		Removed:           len(flagged) - len(relabel),
+		Relabelled:        len(relabel),
 		PoisonsLeft:       len(res.Indices) - rep.Detection.TP,
 		CleanAccuracy:     after.CleanAccuracy,
 		AttackSuccessRate: after.AttackSuccessRate,

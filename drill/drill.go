@@ -29,9 +29,6 @@ type Options struct {
 	Defend string
 	// ExpectedRate is the poison rate the defence may assume, 0 unknown.
 	ExpectedRate float64
-	// Rounds is how many scan-and-retrain rounds the defence may run
-	// (default 1); later rounds scan with the retrained model.
-	Rounds int
 	// Action is what the defence does with a flagged row: Remove it
 	// (default), or Relabel it as the class it looks like, which also
 	// teaches the retrained model that the trigger means nothing (rows

@@ -141,8 +141,8 @@ func plural(n int, word string) string {
 // defenceVerdict judges a defended drill by the retrained model.
 func (r *Report) defenceVerdict() string {
 	a := r.After
-	base := fmt.Sprintf("removed %d rows, relabelled %d, %d of %d poisons untouched after %s; clean accuracy %s after (clean model %s)",
-		a.Removed, a.Relabelled, a.PoisonsLeft, r.PoisonedRows, plural(r.Rounds, "round"), pct(a.CleanAccuracy), pct(r.BaselineCleanAccuracy))
+	base := fmt.Sprintf("removed %d rows, relabelled %d, %d of %d poisons untouched; clean accuracy %s after (clean model %s)",
+		a.Removed, a.Relabelled, a.PoisonsLeft, r.PoisonedRows, pct(a.CleanAccuracy), pct(r.BaselineCleanAccuracy))
 	switch {
 	case r.AttackSuccessRate == nil:
 		return "defence " + r.Detection.Detector + ": " + base

@@ -39,12 +39,10 @@ type Report struct {
 	// Detection and After are set when the drill defends: how the
 	// detector did against the ground truth, and the model retrained
 	// without the rows it flagged.
-	Detection *Detection `json:"detection,omitempty"`
-	// Rounds is how many scan-and-retrain rounds the defence ran.
-	Rounds  int                `json:"defence_rounds,omitempty"`
-	After   *After             `json:"after,omitempty"`
-	History History            `json:"history"`
-	Timings map[string]float64 `json:"timings_seconds"`
+	Detection *Detection         `json:"detection,omitempty"`
+	After     *After             `json:"after,omitempty"`
+	History   History            `json:"history"`
+	Timings   map[string]float64 `json:"timings_seconds"`
 }
 
 // ClassResult is one class's test accuracy under both models; an

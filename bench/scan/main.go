@@ -49,7 +49,6 @@ func main() {
 	known := flag.Bool("known-rate", false, "give the defence the true poison rate (budget 1.5×)")
 	epochs := flag.Int("epochs", 5, "training epochs")
 	action := flag.String("action", drill.Remove, "what the defence does with flagged rows: remove or relabel")
-	rounds := flag.Int("rounds", 1, "scan-and-retrain rounds of the defence")
 	art := flag.Bool("art", false, "also score IBM ART's spectral-signature defaults on the same embeddings")
 	flag.Parse()
 	ctx := context.Background()
@@ -62,7 +61,6 @@ func main() {
 		Train:  learn.TrainOptions{Epochs: *epochs, Schedule: learn.Step, Seed: 1},
 		Defend: *detector,
 		Action: *action,
-		Rounds: *rounds,
 	}
 	clean, err := drill.TrainClean(ctx, data, base)
 	if err != nil {

@@ -86,7 +86,6 @@ func (a *app) drillRunCommand() *cobra.Command {
 		out    string
 		defend string
 		action string
-		rounds int
 		rate   float64
 		asJSON bool
 	)
@@ -143,7 +142,6 @@ sees the trigger on rows of every class, and unlearns it.`,
 				Progress:     prog.steps,
 				Defend:       defend,
 				Action:       action,
-				Rounds:       rounds,
 				ExpectedRate: rate,
 			})
 			prog.done()
@@ -171,7 +169,6 @@ sees the trigger on rows of every class, and unlearns it.`,
 	fs.StringVarP(&out, "out", "o", "", "folder to keep the poisoned data, models, embeddings and report in")
 	fs.StringVar(&defend, "defend", "", "scan with this detector (auto, spectral, ...), remove what it flags, retrain, re-measure")
 	fs.StringVar(&action, "defend-action", drill.Remove, "what the defence does with a flagged row: remove, or relabel it as the class it looks like")
-	fs.IntVar(&rounds, "defend-rounds", 1, "scan-and-retrain rounds: later rounds scan the classes found poisoned with the retrained model")
 	fs.Float64Var(&rate, "expected-poison-rate", 0, "poison rate the defence may assume (sets its removal budget); 0: estimate")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
