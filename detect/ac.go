@@ -70,7 +70,6 @@ func ActivationClustering(ctx context.Context, d *Data) (*Scores, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		out.Class[c] = ClassStat{Class: c, Rows: len(rows)}
 		n := len(rows)
 		if n < 4 || dim == 0 {
 			continue

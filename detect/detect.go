@@ -118,14 +118,21 @@ type ClassStat struct {
 }
 
 // newScores checks d and allocates a per-class detector's scores: a row
-// score per row and a statistic per class.
+// score per row and a statistic per class, each class's row count set.
 func newScores(d *Data, detector string) (*Scores, error) {
 	if err := d.Validate(); err != nil {
 		return nil, fmt.Errorf("%s: %w", detector, err)
 	}
-	return &Scores{
+	sc := &Scores{
 		Detector: detector,
 		Row:      make([]float64, d.Features.Rows),
 		Class:    make([]ClassStat, d.Classes),
-	}, nil
+	}
+	for c := range sc.Class {
+		sc.Class[c].Class = c
+	}
+	for _, y := range d.Labels {
+		sc.Class[y].Rows++
+	}
+	return sc, nil
 }

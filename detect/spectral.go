@@ -51,7 +51,6 @@ func Spectral(ctx context.Context, d *Data) (*Scores, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		out.Class[c] = ClassStat{Class: c, Rows: len(rows)}
 		if len(rows) < 2 || dim == 0 {
 			continue
 		}

@@ -80,7 +80,6 @@ func Spectre(ctx context.Context, d *Data) (*Scores, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		out.Class[c] = ClassStat{Class: c, Rows: len(rows)}
 		n := len(rows)
 		k := min(spectreDims, dim, n/4)
 		if k < 1 {
