@@ -256,11 +256,14 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 		}
 		return v, err
 	}
-	view := *d.Inputs
+	var inList *NeighbourList
+	var err error
 	if d.InputShape.IsImage() {
-		view = binarize(view)
+		// The binarised copy is ours: scale it in place for the search.
+		inList, err = neighboursInPlace(ctx, binarize(*d.Inputs), max(cascadeK, o.K))
+	} else {
+		inList, err = Neighbours(ctx, *d.Inputs, max(cascadeK, o.K))
 	}
-	inList, err := Neighbours(ctx, view, max(cascadeK, o.K))
 	if err != nil {
 		return nil, fmt.Errorf("nearest neighbours in the inputs: %w", err)
 	}

@@ -67,11 +67,18 @@ func knnTileFor(n int) int {
 // for a block and a list of its own. Neighbours checks ctx between blocks and returns ctx.Err() once it
 // is done. m must hold finite values and fewer than 2³¹ rows.
 func Neighbours(ctx context.Context, m Matrix, k int) (*NeighbourList, error) {
-	return knnNeighbours(ctx, m, k, knnTileFor(m.Rows))
+	return knnNeighbours(ctx, m, k, knnTileFor(m.Rows), false)
 }
 
-// knnNeighbours is Neighbours with the block size given.
-func knnNeighbours(ctx context.Context, m Matrix, k, tile int) (*NeighbourList, error) {
+// neighboursInPlace is Neighbours for a matrix the caller gives up: its
+// rows are scaled to unit length where they are, saving the copy.
+func neighboursInPlace(ctx context.Context, m Matrix, k int) (*NeighbourList, error) {
+	return knnNeighbours(ctx, m, k, knnTileFor(m.Rows), true)
+}
+
+// knnNeighbours is Neighbours with the block size given; inPlace scales
+// m's own rows instead of a copy.
+func knnNeighbours(ctx context.Context, m Matrix, k, tile int, inPlace bool) (*NeighbourList, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
@@ -87,7 +94,11 @@ func knnNeighbours(ctx context.Context, m Matrix, k, tile int) (*NeighbourList, 
 	if k == 0 {
 		return list, nil
 	}
-	x, err := knnNormalise(m)
+	dst := m.Data
+	if !inPlace {
+		dst = make([]float32, len(m.Data))
+	}
+	x, err := knnNormalise(dst, m)
 	if err != nil {
 		return nil, err
 	}
@@ -110,10 +121,10 @@ func knnNeighbours(ctx context.Context, m Matrix, k, tile int) (*NeighbourList, 
 	return list, nil
 }
 
-// knnNormalise returns m's rows scaled to unit Euclidean length, zero rows
-// left zero, or an error naming the first row that is not finite.
-func knnNormalise(m Matrix) ([]float32, error) {
-	x := make([]float32, len(m.Data))
+// knnNormalise writes m's rows scaled to unit Euclidean length to x (which
+// may be m.Data itself), zero rows left zero, or returns an error naming
+// the first row that is not finite.
+func knnNormalise(x []float32, m Matrix) ([]float32, error) {
 	var bad atomic.Int64 // the first row not finite, or MaxInt64
 	bad.Store(math.MaxInt64)
 	gemm.Parallel(m.Rows, func(lo, hi int) {

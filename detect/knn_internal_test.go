@@ -196,7 +196,7 @@ func TestNeighboursDeterministic(t *testing.T) {
 		for _, tile := range []int{1, 7, 64, 100, 512, 1499, 1500, 4096} {
 			t.Run(fmt.Sprintf("threads%d_tile%d", threads, tile), func(t *testing.T) {
 				gemm.SetThreads(threads)
-				got, err := knnNeighbours(context.Background(), m, 10, tile)
+				got, err := knnNeighbours(context.Background(), m, 10, tile, false)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -228,7 +228,7 @@ func TestNeighboursCancelled(t *testing.T) {
 	for _, after := range []int64{0, 1, 5, 30} {
 		ctx := &knnCancelAfter{Context: context.Background(), after: after}
 		// 13 blocks of 16 rows: 91 tiles, each checking ctx.
-		if _, err := knnNeighbours(ctx, m, 10, 16); err != context.Canceled {
+		if _, err := knnNeighbours(ctx, m, 10, 16, false); err != context.Canceled {
 			t.Errorf("cancelled after %d checks: err = %v, want context.Canceled", after, err)
 		}
 		if calls := ctx.calls.Load(); calls > after+10 {
@@ -249,5 +249,25 @@ func TestKNNTileAt(t *testing.T) {
 				tt++
 			}
 		}
+	}
+}
+
+// TestNeighboursInPlace gives the same list as Neighbours and scales the
+// matrix it was given.
+func TestNeighboursInPlace(t *testing.T) {
+	m := Matrix{Data: []float32{3, 4, 0, 0, 1, 0, 2, 2, 6, 8}, Rows: 5, Cols: 2}
+	want, err := Neighbours(context.Background(), m, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := neighboursInPlace(context.Background(), m, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Index, want.Index) || !slices.Equal(got.Sim, want.Sim) {
+		t.Errorf("in place %v %v, copied %v %v", got.Index, got.Sim, want.Index, want.Sim)
+	}
+	if m.Data[0] != 0.6 || m.Data[2] != 0 {
+		t.Errorf("rows not scaled in place: %v", m.Data)
 	}
 }

@@ -36,8 +36,8 @@ func OutOfSample(ctx context.Context, c Config, set *dataset.Set, k int, opts Tr
 			return nil, err
 		}
 		fo := opts
-		fo.Validation, fo.OnEpoch = nil, nil
-		if _, err := m.Train(ctx, set.Subset(in), fo); err != nil {
+		fo.Validation, fo.OnEpoch, fo.Rows = nil, nil, in
+		if _, err := m.Train(ctx, set, fo); err != nil {
 			return nil, fmt.Errorf("fold %d: %w", f+1, err)
 		}
 		held := set.Subset(out)

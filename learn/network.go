@@ -55,8 +55,9 @@ type inputScale struct {
 }
 
 // fitScale scales image pixels from the set's range to [0, 1] and
-// standardises tabular features to mean 0 and variance 1.
-func fitScale(s *dataset.Set) inputScale {
+// standardises tabular features to mean 0 and variance 1 over the given
+// rows (all when rows is nil).
+func fitScale(s *dataset.Set, rows []int) inputScale {
 	sc := inputScale{shift: make([]float32, s.D), factor: make([]float32, s.D)}
 	if s.Shape.IsImage() {
 		f := float32(1)
@@ -68,16 +69,23 @@ func fitScale(s *dataset.Set) inputScale {
 		}
 		return sc
 	}
+	if rows == nil {
+		rows = make([]int, s.N)
+		for i := range rows {
+			rows[i] = i
+		}
+	}
+	n := float64(len(rows))
 	sum, sq := make([]float64, s.D), make([]float64, s.D)
-	for i := range s.N {
+	for _, i := range rows {
 		for j, v := range s.Row(i) {
 			sum[j] += float64(v)
 		}
 	}
 	for j := range sum {
-		sum[j] /= float64(s.N)
+		sum[j] /= n
 	}
-	for i := range s.N {
+	for _, i := range rows {
 		for j, v := range s.Row(i) {
 			d := float64(v) - sum[j]
 			sq[j] += d * d
@@ -85,7 +93,7 @@ func fitScale(s *dataset.Set) inputScale {
 	}
 	for j := range sum {
 		sd := 1.0
-		if v := sq[j] / float64(s.N); v > 0 {
+		if v := sq[j] / n; v > 0 {
 			sd = sqrt(v)
 		}
 		sc.shift[j], sc.factor[j] = float32(sum[j]), float32(1/sd)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/poisonguard/poisonguard/dataset"
@@ -24,6 +25,9 @@ type TrainOptions struct {
 	Schedule    Schedule // default Constant
 	// Seed drives the order of the rows in each epoch.
 	Seed uint64
+	// Rows, when set, restricts training to these rows of the set (each
+	// once): k-fold training uses it instead of copying each fold.
+	Rows []int
 	// Validation, when set, is scored after every epoch.
 	Validation *dataset.Set
 	// OnBatch is called after every step with the steps done and the
@@ -108,18 +112,30 @@ func (m *Model) Train(ctx context.Context, set *dataset.Set, opts TrainOptions) 
 		}
 	}
 	if !m.fitted {
-		m.scale, m.fitted = fitScale(set), true
+		m.scale, m.fitted = fitScale(set, opts.Rows), true
 	}
 	upd, err := newUpdater(opts.Optimizer, opts.Momentum, opts.WeightDecay, m.Params())
 	if err != nil {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 0x5eed))
-	order := make([]int, set.N)
-	for i := range order {
-		order[i] = i
+	order := slices.Clone(opts.Rows)
+	if order == nil {
+		order = make([]int, set.N)
+		for i := range order {
+			order[i] = i
+		}
 	}
-	steps := (set.N + opts.BatchSize - 1) / opts.BatchSize
+	for _, r := range order {
+		if r < 0 || r >= set.N {
+			return nil, fmt.Errorf("training row %d outside the set's %d rows", r, set.N)
+		}
+	}
+	rows := len(order)
+	if rows == 0 {
+		return nil, errors.New("no rows to train on")
+	}
+	steps := (rows + opts.BatchSize - 1) / opts.BatchSize
 	total := steps * opts.Epochs
 	labels := make([]int, 0, opts.BatchSize)
 	var grad []float32
@@ -133,7 +149,7 @@ func (m *Model) Train(ctx context.Context, set *dataset.Set, opts TrainOptions) 
 			if err := ctx.Err(); err != nil {
 				return history, err
 			}
-			batch := order[s*opts.BatchSize : min((s+1)*opts.BatchSize, set.N)]
+			batch := order[s*opts.BatchSize : min((s+1)*opts.BatchSize, rows)]
 			labels = labels[:0]
 			for _, r := range batch {
 				labels = append(labels, set.Y[r])
@@ -154,8 +170,8 @@ func (m *Model) Train(ctx context.Context, set *dataset.Set, opts TrainOptions) 
 		}
 		st := EpochStats{
 			Epoch:    epoch + 1,
-			Loss:     loss / float64(set.N),
-			Accuracy: float64(correct) / float64(set.N),
+			Loss:     loss / float64(rows),
+			Accuracy: float64(correct) / float64(rows),
 			Seconds:  time.Since(start).Seconds(),
 		}
 		if opts.Validation != nil {
