@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -96,6 +97,43 @@ func TestDataScanFlipped(t *testing.T) {
 	code = cli.Main(context.Background(), []string{"data", "scan", "--features", features, "--labels", labels, "--detector", "knn-label"}, &stdout, &stderr)
 	if code != 0 || !strings.HasPrefix(stdout.String(), "pass: no class looks poisoned") {
 		t.Errorf("clean data: exit %d, output %q", code, stdout.String())
+	}
+
+	// Confident learning from given probabilities (the true classes,
+	// confidently), with ids from a file.
+	probs := make([]float32, 600*3)
+	isFlipped := map[int]bool{}
+	for _, i := range flipped {
+		isFlipped[i] = true
+	}
+	var ids strings.Builder
+	for i := range 600 {
+		probs[i*3+i%3] = 0.98
+		probs[i*3+(i+1)%3] = 0.01
+		probs[i*3+(i+2)%3] = 0.01
+		fmt.Fprintf(&ids, "row-%d\n", i)
+	}
+	writeNPY(t, filepath.Join(dir, "p.npy"), []int64{600, 3}, probs)
+	os.WriteFile(filepath.Join(dir, "ids.csv"), []byte(ids.String()), 0o644)
+	stdout.Reset()
+	code = cli.Main(context.Background(), []string{"data", "scan", "--features", filepath.Join(dir, "x.npy"), "--labels", filepath.Join(dir, "y.npy"),
+		"--probs", filepath.Join(dir, "p.npy"), "--ids", filepath.Join(dir, "ids.csv"), "--detector", "confident-learning", "--json"}, &stdout, &stderr)
+	var cl struct {
+		Suspicious []struct {
+			Index int    `json:"index"`
+			ID    string `json:"id"`
+		} `json:"suspicious"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &cl); code != 1 || err != nil {
+		t.Fatalf("confident learning: exit %d, %v: %s", code, err, stderr.String())
+	}
+	if len(cl.Suspicious) != len(flipped) {
+		t.Errorf("confident learning flagged %d rows, want the %d flipped", len(cl.Suspicious), len(flipped))
+	}
+	for _, s := range cl.Suspicious {
+		if !isFlipped[s.Index] || s.ID != fmt.Sprintf("row-%d", s.Index) {
+			t.Errorf("flagged row %d with id %q", s.Index, s.ID)
+		}
 	}
 
 	// Spectral signatures stream the file: same report shape.
