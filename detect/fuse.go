@@ -62,7 +62,14 @@ func runDetector(ctx context.Context, d *Data, o Options, name string) (*Scores,
 	case SpectreName:
 		return Spectre(ctx, d)
 	case KNNLabelName:
-		return KNNLabel(ctx, d, firstView(d), o.K)
+		if !o.Reuse {
+			return KNNLabel(ctx, d, firstView(d), o.K)
+		}
+		list, err := neighboursInPlace(ctx, firstView(d), o.K)
+		if err != nil {
+			return nil, fmt.Errorf("nearest neighbours: %w", err)
+		}
+		return knnLabelScores(d.Labels, d.Classes, list), nil
 	case ConfidentLearningName:
 		dd, err := withProbs(ctx, d, o)
 		if err != nil {

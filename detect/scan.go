@@ -44,6 +44,11 @@ type Options struct {
 	IDs []string
 	// Names names each class; nil means the class index.
 	Names []string
+	// Reuse lets the scan scale the matrices' rows in place for its
+	// nearest-neighbour search, which saves a copy of the largest view;
+	// their values are lost. The CLI, which reads them for the scan
+	// alone, sets it.
+	Reuse bool
 }
 
 // BudgetFactor is how many times the expected poisoned rows the scan may

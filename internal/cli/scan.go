@@ -124,6 +124,7 @@ func scan(ctx context.Context, features, labels, inputs, probs string, opts dete
 		return nil, err
 	}
 	opts.Names = names
+	opts.Reuse = true // the matrices were read for this scan alone
 	return detect.Scan(ctx, d, opts)
 }
 
