@@ -184,7 +184,8 @@ func rowCut(detector string, rows []int, score []float64) float64 {
 		}
 		return robustCut(vals, rowZ)
 	case detector == ConfidentLearningName:
-		return 1 // confident learning's own issues score 1 and above
+		// Confident learning's own issues score 1 and above.
+		return math.Nextafter(1, 0)
 	case detector == DuplicatesName:
 		return 0
 	}
@@ -194,7 +195,7 @@ func rowCut(detector string, rows []int, score []float64) float64 {
 func rowsAbove(rows []int, score []float64, cut float64) []int {
 	var out []int
 	for _, i := range rows {
-		if score[i] > cut || cut == 1 && score[i] >= 1 {
+		if score[i] > cut {
 			out = append(out, i)
 		}
 	}

@@ -29,7 +29,7 @@ func (r *Report) Verdict() string {
 // Headline names the drill in one line.
 func (r *Report) Headline() string {
 	return fmt.Sprintf("drill: %s on %s, %d of %d training rows poisoned (%s), %s model, %s",
-		r.Attack.Kind, r.Dataset, r.PoisonedRows, r.TrainRows, pct(r.PoisonRate), r.Model, plural(r.Epochs, "epoch"))
+		r.Attack.Kind, r.Dataset, r.PoisonedRows, r.TrainRows, pct(r.PoisonRate), r.Model, finding.Plural(r.Epochs, "epoch"))
 }
 
 // tables are the headline figures and the per-class accuracies.
@@ -129,13 +129,6 @@ func pctp(v *float64) string {
 		return "–"
 	}
 	return pct(*v)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // defenceVerdict judges a defended drill by the retrained model.

@@ -26,7 +26,7 @@ func (r *Report) Headline(about string) string {
 	case errs == 0 && warns == 0:
 		b.WriteString("no findings")
 	default:
-		fmt.Fprintf(&b, "%s, %s", plural(errs, "error"), plural(warns, "warning"))
+		fmt.Fprintf(&b, "%s, %s", Plural(errs, "error"), Plural(warns, "warning"))
 	}
 	if about != "" {
 		b.WriteString(" — ")
@@ -35,7 +35,8 @@ func (r *Report) Headline(about string) string {
 	return b.String()
 }
 
-func plural(n int, word string) string {
+// Plural counts n of a word: "1 epoch", "5 epochs".
+func Plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
 	}

@@ -181,5 +181,3 @@ func argmax(v []float32) int {
 	}
 	return best
 }
-
-func sqrt(v float64) float64 { return math.Sqrt(v) }

@@ -2,6 +2,7 @@ package learn
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/poisonguard/poisonguard/dataset"
@@ -94,7 +95,7 @@ func fitScale(s *dataset.Set, rows []int) inputScale {
 	for j := range sum {
 		sd := 1.0
 		if v := sq[j] / n; v > 0 {
-			sd = sqrt(v)
+			sd = math.Sqrt(v)
 		}
 		sc.shift[j], sc.factor[j] = float32(sum[j]), float32(1/sd)
 	}
