@@ -23,9 +23,9 @@ const (
 
 // Problem is one reason a model does not verify.
 type Problem struct {
-	Kind   string
-	Path   string // the file, or "" for signature problems
-	Detail string
+	Kind   string `json:"kind"`
+	Path   string `json:"path"` // the file, or "" for signature problems
+	Detail string `json:"detail"`
 }
 
 // VerifyOptions say what to trust and how to compare.

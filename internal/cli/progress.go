@@ -25,6 +25,7 @@ type progress struct {
 	start  time.Time
 	bar    *progressbar.ProgressBar
 	active bool
+	count  int64 // bytes counted by bytes
 }
 
 func (a *app) newProgress(desc string) *progress {
@@ -96,4 +97,35 @@ func (p *progress) steps(stage string, done, total int) {
 		)
 	}
 	p.bar.Set(done)
+}
+
+// bytes adds n bytes done; it may be called from several goroutines.
+func (p *progress) bytes(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.count += n
+	if !p.active {
+		return
+	}
+	if p.bar == nil {
+		if time.Since(p.start) < progressDelay {
+			return
+		}
+		p.bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(p.w),
+			progressbar.OptionSetDescription(p.desc),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	p.bar.Set64(p.count)
+}
+
+// total is the number of bytes counted so far.
+func (p *progress) total() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.count
 }
