@@ -1,6 +1,7 @@
 package sign
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/x509"
 	"encoding/pem"
@@ -44,7 +45,7 @@ func trustedKey(b *Bundle, o VerifyOptions) (pub *ecdsa.PublicKey, signer, probl
 			return nil, hint, "the bundle is signed with a certificate; verify it with --certificate-chain"
 		}
 		if vm.PublicKey != nil && len(vm.PublicKey.RawBytes) > 0 {
-			if k, err := parsePublicKeyDER(vm.PublicKey.RawBytes); err != nil || !k.Equal(o.PublicKey) {
+			if k, err := parseRawPublicKey(vm.PublicKey.RawBytes); err != nil || !k.Equal(o.PublicKey) {
 				return nil, hint, "the bundle carries a different public key than the trusted one"
 			}
 		}
@@ -114,4 +115,13 @@ func verifyChain(leaf *x509.Certificate, intermediates []*x509.Certificate, o Ve
 		return fmt.Errorf("the signing certificate does not chain to a trusted root: %v", err)
 	}
 	return nil
+}
+
+// parseRawPublicKey reads publicKey.rawBytes: DER, or — as model_signing
+// 1.0 wrote it — the PEM text.
+func parseRawPublicKey(raw []byte) (*ecdsa.PublicKey, error) {
+	if bytes.HasPrefix(bytes.TrimSpace(raw), []byte("-----BEGIN")) {
+		return ParsePublicKey(raw)
+	}
+	return parsePublicKeyDER(raw)
 }

@@ -125,16 +125,22 @@ func TestKnownAnswerVerify(t *testing.T) {
 		bundle string
 		opts   sign.VerifyOptions
 		files  int
+		single string // the model is this one file
 	}{
-		{"files-p256", sign.VerifyOptions{PublicKey: publicKey(t, "p256")}, 6},
-		{"shards-p384", sign.VerifyOptions{PublicKey: publicKey(t, "p384")}, 5}, // an empty file has no shards
-		{"blake2b-p521", sign.VerifyOptions{PublicKey: publicKey(t, "p521")}, 6},
-		{"chain-p256", sign.VerifyOptions{Roots: root}, 6},
-		{"v0.2-p256", sign.VerifyOptions{PublicKey: publicKey(t, "p256")}, 6},
+		{"files-p256", sign.VerifyOptions{PublicKey: publicKey(t, "p256")}, 6, ""},
+		{"shards-p384", sign.VerifyOptions{PublicKey: publicKey(t, "p384")}, 5, ""}, // an empty file has no shards
+		{"blake2b-p521", sign.VerifyOptions{PublicKey: publicKey(t, "p521")}, 6, ""},
+		{"chain-p256", sign.VerifyOptions{Roots: root}, 6, ""},
+		{"v0.2-p256", sign.VerifyOptions{PublicKey: publicKey(t, "p256")}, 6, ""},
+		{"single-file-v1.0-p384", sign.VerifyOptions{PublicKey: publicKey(t, "p384")}, 1, "config.json"},
 	}
 	for _, c := range cases {
 		t.Run(c.bundle, func(t *testing.T) {
-			res, err := sign.Verify(context.Background(), filepath.Join(kat, "model"), readFile(t, filepath.Join(kat, "bundles", c.bundle+".sig")), c.opts)
+			model := filepath.Join(kat, "model")
+			if c.single != "" {
+				model = filepath.Join(model, c.single)
+			}
+			res, err := sign.Verify(context.Background(), model, readFile(t, filepath.Join(kat, "bundles", c.bundle+".sig")), c.opts)
 			if err != nil {
 				t.Fatal(err)
 			}

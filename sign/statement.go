@@ -200,9 +200,16 @@ func decodeResources(in []resourceJSON, ser Serialization) ([]Resource, error) {
 	return out, nil
 }
 
+// legacySingleFile is the resource name model_signing 1.0 gave the one
+// file of a single-file model.
+const legacySingleFile = "."
+
 // checkResourceName checks a file name, or a shard name "path:start:end"
 // with 0 ≤ start < end.
 func checkResourceName(name string, ser Serialization) error {
+	if name == legacySingleFile && ser.Method == MethodFiles {
+		return nil
+	}
 	path := resourcePath(name, ser.Method)
 	if c, err := canonicalName(path); err != nil {
 		return err

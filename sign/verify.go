@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"time"
 
@@ -112,6 +113,11 @@ func Verify(ctx context.Context, modelPath string, bundle []byte, o VerifyOption
 	got, err := BuildManifest(ctx, modelPath, o.rehashOptions(modelPath, want))
 	if err != nil {
 		return nil, err
+	}
+	if len(want.Resources) == 1 && want.Resources[0].Name == legacySingleFile && len(got.Resources) == 1 {
+		if st, err := os.Stat(modelPath); err == nil && !st.IsDir() {
+			got.Resources[0].Name = legacySingleFile
+		}
 	}
 	res.Files = len(got.files())
 	res.Problems = compare(want, got, o.IgnoreUnsignedFiles)

@@ -214,6 +214,14 @@ def main():
            "predicateType": "https://model_signing/Digests/v0.1", "predicate": {"unused": "Unused, just passed due to API requirements"}}
     b["v0.2-p256"] = bundle("v0.2-p256", p256, "prime256v1", v01,
                             {"publicKey": {"rawBytes": base64.b64encode(der_of(os.path.join(KEYS, "p256.pub"))).decode()}})
+    # 6. model_signing 1.0 on a single file: the resource is named ".", and
+    #    publicKey.rawBytes holds the PEM text rather than DER.
+    single = [{"name": ".", "digest": hashlib.sha256(FILES["config.json"]).hexdigest(), "algorithm": "sha256"}]
+    stmt = statement(single, {"method": "files", "hash_type": "sha256", "allow_symlinks": False})
+    stmt["subject"][0]["name"] = "config.json"
+    b["single-file-v1.0-p384"] = bundle("single-file-v1.0-p384", p384, "secp384r1", stmt, {"publicKey": {
+        "rawBytes": base64.b64encode(open(os.path.join(KEYS, "p384.pub"), "rb").read()).decode(),
+        "keyDetails": "PKIX_ECDSA_P384_SHA_384"}}, keyid=None)
     for n in b:
         b[n]["pae"] = n + ".pae"
     with open(os.path.join(KAT, "expected.json"), "w") as f:

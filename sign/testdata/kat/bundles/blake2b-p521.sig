@@ -2,7 +2,7 @@
   "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
   "verificationMaterial": {
     "publicKey": {
-      "hint": "ab3f2cb85e8e99c121b3252ce5e8ec834de5306d3a56243b01687d1bfbeb02f0"
+      "hint": "743da7355f216888200fba1e296021c25b09fe425587bad0f12728607446bb1f"
     }
   },
   "dsseEnvelope": {
@@ -10,7 +10,7 @@
     "payloadType": "application/vnd.in-toto+json",
     "signatures": [
       {
-        "sig": "MIGIAkIBJKFme9PeCCterq4TrTWy9ufOhipomee4k8X3PqhDORSf70cLmvtCqF87RJSUqgK4MqSn6cpg6BoyA9WcZXdh2fQCQgF5ZKyA3XrVI/n+S8pH0tk/+YpDmbEQE09sVOj39L15/VQDIl/KtGSiTjXPU+bUTiTgjmpVGNtQ+FOjpel05QcqWg=="
+        "sig": "MIGHAkIBRe3UCsHDVQU9pp7UvHzxrZm3ipJQSK4o9k7FKUfIhKRXZe6MLn4nvxhnmLIrNePdbcA1/Yg2EIOR3awE4Qm7Qz4CQVBU8K4z6EtuJLMpdBOj4r8zZU0JMXddEU83TBBKR9kzicb5LSGjS7dOGN1AfiIzzJMQzaEzImgDir7kvFILdAmf"
       }
     ]
   }

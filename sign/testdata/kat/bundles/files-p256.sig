@@ -2,7 +2,7 @@
   "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
   "verificationMaterial": {
     "publicKey": {
-      "hint": "51e393b2793a576c8ee087ea330b4a1e52406c8c91d5c115d3be8c2d01bff4d4"
+      "hint": "0159555b358b034b75353d50ddee1c91f528bf05708c6b072028b51e21f288db"
     },
     "tlogEntries": []
   },
@@ -11,7 +11,7 @@
     "payloadType": "application/vnd.in-toto+json",
     "signatures": [
       {
-        "sig": "MEUCIHEboYvb9neB92u3NsWxH2qBytrEv5k+8bkn+2fJlA5WAiEA+qrJ74Dxch4BcTyRqjmWMmJUuBxfgvm1a+VCmf8yz4w=",
+        "sig": "MEUCIQDstngrxJ55PNFd8Akqzi4lhVXzKshDDNv0AZqh/Sm/FwIgaxWuuQbLG+IQEv4ynUBxz5dfKBMH6cWF0SS1iMnmCJA=",
         "keyid": ""
       }
     ]

@@ -2,7 +2,7 @@
   "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
   "verificationMaterial": {
     "publicKey": {
-      "rawBytes": "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAE3oYhLb+SW7Ob5OytuJ5ygtH9rTyUuSvm7SyTS4m7yopPv9lBZBlLbPLISAU7Dckqq6bPC4qH3MSg32DvvVlApMHbHuQchQQS9yblq/aSTuRAQqJToyz0xnXwSTupyxEA"
+      "rawBytes": "MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAE8adquYs50gp80viRRMJYdvt8LaJej0hDPAbq+G4BdCvXRGQ82HwqXyMQMp1c+us19nHQvUWTkIFDgWhuOo1diHox4C3wElpfu5SciNGAEgZJGptQIb9Uf2qYMojNIJVd"
     }
   },
   "dsseEnvelope": {
@@ -10,7 +10,7 @@
     "payloadType": "application/vnd.in-toto+json",
     "signatures": [
       {
-        "sig": "MGUCMQDtiGoQ+xWAO79ziY2BEoZI1GEHnRiPk5N/JzspuuWGOeAhq+cIobxR3UIx7wnpGasCMBiDUhKslx32GHhAz+CVZcYmIIVoTOUmSD3aINNC3wJ2Gs0tz8QsThO+qHw7vrLYpg==",
+        "sig": "MGUCMBkWDtAh7U6qiohjGaME1LlYUbF0ojs+B5elAQU/P0RtvK3YPi/nQkcGCk+VLb41TQIxAIcgKJKumHSs1bHibUzVtjR5uLLtBjHAz6jzxt1HLeUl/l71gchVaNmGQb0SfMoXyw==",
         "keyid": null
       }
     ]

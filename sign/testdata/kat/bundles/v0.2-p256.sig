@@ -2,7 +2,7 @@
   "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
   "verificationMaterial": {
     "publicKey": {
-      "rawBytes": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEVTi08z/63/lDuN+oKjmmJKxKPyaPhd4VndWwQOLLBsKsDwy4jpmvN5rURw0lwththG9xzYbnLCI0zt7cSVySvQ=="
+      "rawBytes": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEAq5UicLPAqsSc5LTw7bl3WwLb2GirVF7wGkh5ODg82pS7vXKizt1V1lkWkfrHdhZ3JG2grxd8Gu5Gj1f6UV39A=="
     }
   },
   "dsseEnvelope": {
@@ -10,7 +10,7 @@
     "payloadType": "application/vnd.in-toto+json",
     "signatures": [
       {
-        "sig": "MEUCIQCzvpCub8b3JHm2GxG0NS0BqzwLcekCJJFAidmBRK2LUgIgXZLNFjOrIVbJoLdPbx6BWEsbsUO//BHOUam2EdsWti0=",
+        "sig": "MEYCIQCapsJWd45Be80d5Vi3lE7nVvjdDA8XEr72qsnOSWfPvwIhALZ8CToTVlhassIc3Cn/VUufkFJL9XCkVLlPbd5HEsgD",
         "keyid": ""
       }
     ]

@@ -1,0 +1,19 @@
+{
+  "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+  "verificationMaterial": {
+    "publicKey": {
+      "rawBytes": "LS0tLS1CRUdJTiBQVUJMSUMgS0VZLS0tLS0KTUhZd0VBWUhLb1pJemowQ0FRWUZLNEVFQUNJRFlnQUU4YWRxdVlzNTBncDgwdmlSUk1KWWR2dDhMYUplajBoRApQQWJxK0c0QmRDdlhSR1E4Mkh3cVh5TVFNcDFjK3VzMTluSFF2VVdUa0lGRGdXaHVPbzFkaUhveDRDM3dFbHBmCnU1U2NpTkdBRWdaSkdwdFFJYjlVZjJxWU1vak5JSlZkCi0tLS0tRU5EIFBVQkxJQyBLRVktLS0tLQo=",
+      "keyDetails": "PKIX_ECDSA_P384_SHA_384"
+    }
+  },
+  "dsseEnvelope": {
+    "payload": "ewogICJfdHlwZSI6ICJodHRwczovL2luLXRvdG8uaW8vU3RhdGVtZW50L3YxIiwKICAic3ViamVjdCI6IFsKICAgIHsKICAgICAgIm5hbWUiOiAiY29uZmlnLmpzb24iLAogICAgICAiZGlnZXN0IjogewogICAgICAgICJzaGEyNTYiOiAiZGQzZDAzMTU3NTZmYTRmMTMxYmQyYWEyMTY1N2Y0NTE0MzdjNjIzOWRlNzQ1YTY0YzNjYmNjYzg3NDdjODUzYiIKICAgICAgfQogICAgfQogIF0sCiAgInByZWRpY2F0ZVR5cGUiOiAiaHR0cHM6Ly9tb2RlbF9zaWduaW5nL3NpZ25hdHVyZS92MS4wIiwKICAicHJlZGljYXRlIjogewogICAgInNlcmlhbGl6YXRpb24iOiB7CiAgICAgICJtZXRob2QiOiAiZmlsZXMiLAogICAgICAiaGFzaF90eXBlIjogInNoYTI1NiIsCiAgICAgICJhbGxvd19zeW1saW5rcyI6IGZhbHNlCiAgICB9LAogICAgInJlc291cmNlcyI6IFsKICAgICAgewogICAgICAgICJuYW1lIjogIi4iLAogICAgICAgICJkaWdlc3QiOiAiNTU0ZTIxYjIxOGZkZGYzMGEwMTAzOTFhYjAwYjgzMzcwNTRmMWE1YTJmMDNkZTM1OGU3OTI0MmU1M2Q3OWFiMCIsCiAgICAgICAgImFsZ29yaXRobSI6ICJzaGEyNTYiCiAgICAgIH0KICAgIF0KICB9Cn0=",
+    "payloadType": "application/vnd.in-toto+json",
+    "signatures": [
+      {
+        "sig": "MGUCMQDjd66C4iTLjZIoAb83SlmNH2Uz0MHJaQF6wdXGJpp1ycdjtsQt3PTbwBvXEa152ZICMAFXvd8FEGIJ9Z9KZNQtNlYUcP9XAlyfErBTRrNpuCBGQNc/UFASoGcfxxEQKNUeUg==",
+        "keyid": null
+      }
+    ]
+  }
+}
