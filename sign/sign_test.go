@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -360,5 +361,25 @@ func TestManyFiles(t *testing.T) {
 	r := verify(t, dir, sign.VerifyOptions{PublicKey: &key.PublicKey})
 	if !r.Verified() || r.Files != n {
 		t.Fatalf("verified %v, %d files: %s", r.Verified(), r.Files, problems(r))
+	}
+}
+
+// TestRefusesUnsafeFiles: a non-UTF-8 name and a named pipe are refused
+// with ErrUnsafePath, never hashed or skipped in silence.
+func TestRefusesUnsafeFiles(t *testing.T) {
+	key := newKey(t, elliptic.P256())
+	dir := writeModel(t)
+	if err := os.WriteFile(filepath.Join(dir, "bad\xffname"), []byte("x"), 0o644); err != nil {
+		t.Skip(err)
+	}
+	if _, _, err := sign.Sign(context.Background(), dir, key, sign.Options{}); !errors.Is(err, sign.ErrUnsafePath) {
+		t.Fatalf("non-UTF-8 name: %v", err)
+	}
+	dir = writeModel(t)
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe"), 0o644); err != nil {
+		t.Skip(err)
+	}
+	if _, _, err := sign.Sign(context.Background(), dir, key, sign.Options{}); !errors.Is(err, sign.ErrUnsafePath) {
+		t.Fatalf("named pipe: %v", err)
 	}
 }
