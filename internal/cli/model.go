@@ -31,7 +31,7 @@ digest, interoperable with the reference model_signing tool.`,
   poisonguard model verify ./my-model --key release.pub
   poisonguard model scan ./downloaded-checkpoint`,
 	}
-	cmd.AddCommand(a.modelKeygenCommand(), a.modelSignCommand(), a.modelVerifyCommand())
+	cmd.AddCommand(a.modelKeygenCommand(), a.modelSignCommand(), a.modelVerifyCommand(), a.modelScanCommand())
 	return cmd
 }
 
@@ -332,8 +332,12 @@ func (a *app) verifyModel(ctx context.Context, modelPath, keyPath, chainPath, si
 
 func (r *verifyReport) writeText(w io.Writer) error {
 	if r.Verified {
-		_, err := fmt.Fprintf(w, "verified: %s — %s match the signature\n  signature    %s\n  root digest  %s\n  signer       %s\n",
-			r.Model, finding.Plural(r.Files, "file"), r.Signature, r.RootDigest, r.Signer)
+		verb := "match"
+		if r.Files == 1 {
+			verb = "matches"
+		}
+		_, err := fmt.Fprintf(w, "verified: %s — %s %s the signature\n  signature    %s\n  root digest  %s\n  signer       %s\n",
+			r.Model, finding.Plural(r.Files, "file"), verb, r.Signature, r.RootDigest, r.Signer)
 		return err
 	}
 	if _, err := fmt.Fprintf(w, "NOT VERIFIED: %s — %s\n", r.Model, finding.Plural(len(r.Problems), "problem")); err != nil {
