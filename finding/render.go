@@ -35,10 +35,13 @@ func (r *Report) Headline(about string) string {
 	return b.String()
 }
 
-// Plural counts n of a word: "1 epoch", "5 epochs".
+// Plural counts n of a word: "1 epoch", "5 epochs", "2 entries".
 func Plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word
+	}
+	if l := len(word); l > 1 && word[l-1] == 'y' && !strings.ContainsRune("aeiou", rune(word[l-2])) {
+		return fmt.Sprintf("%d %sies", n, word[:l-1])
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }
