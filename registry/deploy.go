@@ -211,6 +211,9 @@ func (r *Registry) auditOne(ctx context.Context, d Deployment) (*Mismatch, error
 	current, err := r.Current(ctx, d.Model, d.Environment)
 	if errors.Is(err, ErrNotFound) || checkStage(d.Environment) != nil {
 		m := mk(MismatchNotPromoted, "%s runs %s@%d, but no version was promoted to %s", d.Environment, d.Model, deployed, d.Environment)
+		if other := r.stageRunning(ctx, d.Model, deployed, d.Environment); other != "" {
+			m = mk(MismatchWrongStage, "%s runs %s@%d, the %s version; nothing was promoted to %s", d.Environment, d.Model, deployed, other, d.Environment)
+		}
 		m.Deployed = deployed
 		return m, nil
 	}

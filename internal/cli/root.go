@@ -113,7 +113,7 @@ Exit codes: 0 clean or verified, 1 findings or verification failed,
 	pf.BoolVarP(&a.quiet, "quiet", "q", false, "no progress output")
 	pf.StringVar(&a.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(a.versionCommand(), a.dataCommand(), a.demoCommand(), a.drillCommand(), a.attackCommand(), a.modelCommand(), a.ledgerCommand())
+	root.AddCommand(a.versionCommand(), a.dataCommand(), a.demoCommand(), a.drillCommand(), a.attackCommand(), a.modelCommand(), a.ledgerCommand(), a.registryCommand())
 	return root
 }
 
