@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"math/big"
@@ -153,11 +154,12 @@ func TestEnvelopeTamper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sig := b.DSSEEnvelope.Signatures[0].Sig
-	b.DSSEEnvelope.Signatures[0].Sig = sig[:10] + strings.ToUpper(sig[10:11]) + sig[11:]
-	if b.DSSEEnvelope.Signatures[0].Sig == sig {
-		b.DSSEEnvelope.Signatures[0].Sig = sig[:10] + strings.ToLower(sig[10:11]) + sig[11:]
+	der, err := base64.StdEncoding.DecodeString(b.DSSEEnvelope.Signatures[0].Sig)
+	if err != nil {
+		t.Fatal(err)
 	}
+	der[len(der)-1] ^= 1 // the last byte of s
+	b.DSSEEnvelope.Signatures[0].Sig = base64.StdEncoding.EncodeToString(der)
 	data, _ := b.Marshal()
 	os.WriteFile(path, data, 0o644)
 	if r := verify(t, dir, sign.VerifyOptions{PublicKey: &key.PublicKey}); r.Verified() || r.Problems[0].Kind != sign.ProblemSignature {
