@@ -176,17 +176,9 @@ func loadPolicy(path string) (drift.Policy, error) {
 	if path == "" {
 		return p, nil
 	}
-	f, err := os.Open(path)
+	raw, err := readLimited(path, maxPolicyBytes)
 	if err != nil {
-		return p, err
-	}
-	defer f.Close()
-	raw, err := io.ReadAll(io.LimitReader(f, maxPolicyBytes+1))
-	if err != nil {
-		return p, fmt.Errorf("read policy %s: %w", path, err)
-	}
-	if len(raw) > maxPolicyBytes {
-		return p, fmt.Errorf("policy %s is larger than %d bytes", path, maxPolicyBytes)
+		return p, fmt.Errorf("policy: %w", err)
 	}
 	pf := policyFile{Drift: p}
 	if err := decodeStrictYAML(raw, &pf); err != nil {

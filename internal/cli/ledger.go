@@ -116,34 +116,31 @@ Kinds and their required fields:
 				return err
 			}
 			ctx := cmd.Context()
-			db, l, err := sf.openLedger(ctx)
-			if err != nil {
+			return sf.withLedger(ctx, func(l *ledger.Log) error {
+				es, err := l.Append(ctx, ledger.Record{Kind: kind, Body: body})
+				if err != nil {
+					return err
+				}
+				e := es[0]
+				_, leaf, err := l.Entry(ctx, e.Index)
+				if err != nil {
+					return err
+				}
+				cp, err := l.Checkpoint(ctx)
+				if err != nil && !errors.Is(err, ledger.ErrNoSigner) {
+					return err
+				}
+				h := ledger.LeafHash(leaf)
+				out := map[string]any{"index": e.Index, "kind": e.Kind, "time": e.Time, "leaf_hash": hex.EncodeToString(h[:])}
+				if cp != nil {
+					out["checkpoint_size"] = cp.Size
+				}
+				if asJSON {
+					return finding.WriteJSON(a.stdout, out)
+				}
+				_, err = fmt.Fprintf(a.stdout, "appended %s record as entry %d (leaf %x)\n", e.Kind, e.Index, h[:8])
 				return err
-			}
-			defer db.Close()
-			es, err := l.Append(ctx, ledger.Record{Kind: kind, Body: body})
-			if err != nil {
-				return err
-			}
-			e := es[0]
-			_, leaf, err := l.Entry(ctx, e.Index)
-			if err != nil {
-				return err
-			}
-			cp, err := l.Checkpoint(ctx)
-			if err != nil && !errors.Is(err, ledger.ErrNoSigner) {
-				return err
-			}
-			h := ledger.LeafHash(leaf)
-			out := map[string]any{"index": e.Index, "kind": e.Kind, "time": e.Time, "leaf_hash": hex.EncodeToString(h[:])}
-			if cp != nil {
-				out["checkpoint_size"] = cp.Size
-			}
-			if asJSON {
-				return finding.WriteJSON(a.stdout, out)
-			}
-			_, err = fmt.Fprintf(a.stdout, "appended %s record as entry %d (leaf %x)\n", e.Kind, e.Index, h[:8])
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&kind, "kind", "", "record kind: dataset, training-run, model, deploy or incident")
@@ -175,16 +172,13 @@ func (a *app) ledgerCheckpointCommand(sf *storeFlags) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, l, err := sf.openLedger(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			cp, err := l.Checkpoint(ctx)
-			if err != nil {
-				return err
-			}
-			return writeOut(a.stdout, out, cp.Note)
+			return sf.withLedger(ctx, func(l *ledger.Log) error {
+				cp, err := l.Checkpoint(ctx)
+				if err != nil {
+					return err
+				}
+				return writeOut(a.stdout, out, cp.Note)
+			})
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the checkpoint here instead of stdout")
@@ -216,36 +210,33 @@ signs), which verify-proof checks with no database.`,
 				return usageError{errors.New("give --index N")}
 			}
 			ctx := cmd.Context()
-			db, l, err := sf.openLedger(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			var size int64
-			if checkpoint != "" {
-				b, err := readLimited(checkpoint, 1<<16)
+			return sf.withLedger(ctx, func(l *ledger.Log) error {
+				var size int64
+				if checkpoint != "" {
+					b, err := readLimited(checkpoint, 1<<16)
+					if err != nil {
+						return err
+					}
+					vkey, err := l.VerifierKey(ctx)
+					if err != nil {
+						return err
+					}
+					cp, err := ledger.ParseCheckpoint(b, vkey)
+					if err != nil {
+						return fmt.Errorf("%s: %w", checkpoint, err)
+					}
+					size = cp.Size
+				}
+				p, err := l.Prove(ctx, index, size)
 				if err != nil {
 					return err
 				}
-				vkey, err := l.VerifierKey(ctx)
+				data, err := json.MarshalIndent(p, "", "  ")
 				if err != nil {
 					return err
 				}
-				cp, err := ledger.ParseCheckpoint(b, vkey)
-				if err != nil {
-					return fmt.Errorf("%s: %w", checkpoint, err)
-				}
-				size = cp.Size
-			}
-			p, err := l.Prove(ctx, index, size)
-			if err != nil {
-				return err
-			}
-			data, err := json.MarshalIndent(p, "", "  ")
-			if err != nil {
-				return err
-			}
-			return writeOut(a.stdout, out, append(data, '\n'))
+				return writeOut(a.stdout, out, append(data, '\n'))
+			})
 		},
 	}
 	cmd.Flags().Int64Var(&index, "index", -1, "the entry's index")
@@ -333,41 +324,38 @@ signed before was changed or dropped since. Exit 1 when it is not.`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, l, err := sf.openLedger(ctx)
-			if err != nil {
+			return sf.withLedger(ctx, func(l *ledger.Log) error {
+				b, err := readLimited(args[0], 1<<16)
+				if err != nil {
+					return err
+				}
+				vkey, err := l.VerifierKey(ctx)
+				if err != nil {
+					return err
+				}
+				old, err := ledger.ParseCheckpoint(b, vkey)
+				if err != nil {
+					return fmt.Errorf("%s: %w", args[0], err)
+				}
+				latest, err := l.LatestCheckpoint(ctx)
+				if err != nil {
+					return err
+				}
+				if old.Size > latest.Size {
+					fmt.Fprintf(a.stdout, "NOT CONSISTENT: the old checkpoint signs %d entries, the log's latest only %d\n", old.Size, latest.Size)
+					return errFindings
+				}
+				p, err := l.ProveConsistency(ctx, old.Size, latest.Size)
+				if err != nil {
+					return err
+				}
+				if err := ledger.VerifyConsistency(p, old, latest); err != nil {
+					fmt.Fprintf(a.stdout, "NOT CONSISTENT: %v\n", err)
+					return errFindings
+				}
+				_, err = fmt.Fprintf(a.stdout, "consistent: the tree of %d entries extends the checkpoint of %d (%s)\n", latest.Size, old.Size, finding.Plural(len(p.Hashes), "proof hash"))
 				return err
-			}
-			defer db.Close()
-			b, err := readLimited(args[0], 1<<16)
-			if err != nil {
-				return err
-			}
-			vkey, err := l.VerifierKey(ctx)
-			if err != nil {
-				return err
-			}
-			old, err := ledger.ParseCheckpoint(b, vkey)
-			if err != nil {
-				return fmt.Errorf("%s: %w", args[0], err)
-			}
-			latest, err := l.LatestCheckpoint(ctx)
-			if err != nil {
-				return err
-			}
-			if old.Size > latest.Size {
-				fmt.Fprintf(a.stdout, "NOT CONSISTENT: the old checkpoint signs %d entries, the log's latest only %d\n", old.Size, latest.Size)
-				return errFindings
-			}
-			p, err := l.ProveConsistency(ctx, old.Size, latest.Size)
-			if err != nil {
-				return err
-			}
-			if err := ledger.VerifyConsistency(p, old, latest); err != nil {
-				fmt.Fprintf(a.stdout, "NOT CONSISTENT: %v\n", err)
-				return errFindings
-			}
-			_, err = fmt.Fprintf(a.stdout, "consistent: the tree of %d entries extends the checkpoint of %d (%s)\n", latest.Size, old.Size, finding.Plural(len(p.Hashes), "proof hash"))
-			return err
+			})
 		},
 	}
 }
@@ -385,28 +373,25 @@ verified, 1 tampered.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, l, err := sf.openLedger(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			res, err := l.Audit(ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if err := finding.WriteJSON(a.stdout, res); err != nil {
+			return sf.withLedger(ctx, func(l *ledger.Log) error {
+				res, err := l.Audit(ctx)
+				if err != nil {
 					return err
 				}
-			} else if res.OK() {
-				fmt.Fprintf(a.stdout, "verified: %s, %s signed by %s\n", finding.Plural(int(res.Entries), "entry"), finding.Plural(res.Checkpoints, "checkpoint"), l.Origin())
-			} else {
-				fmt.Fprintf(a.stdout, "TAMPERED: first bad index %d: %s\n", res.FirstBad, res.Problem)
-			}
-			if !res.OK() {
-				return errFindings
-			}
-			return nil
+				if asJSON {
+					if err := finding.WriteJSON(a.stdout, res); err != nil {
+						return err
+					}
+				} else if res.OK() {
+					fmt.Fprintf(a.stdout, "verified: %s, %s signed by %s\n", finding.Plural(int(res.Entries), "entry"), finding.Plural(res.Checkpoints, "checkpoint"), l.Origin())
+				} else {
+					fmt.Fprintf(a.stdout, "TAMPERED: first bad index %d: %s\n", res.FirstBad, res.Problem)
+				}
+				if !res.OK() {
+					return errFindings
+				}
+				return nil
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
@@ -424,35 +409,32 @@ func (a *app) ledgerLogCommand(sf *storeFlags) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, l, err := sf.openLedger(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			var entries []ledger.Entry
-			err = l.Entries(ctx, from, 1<<62, func(e ledger.Entry) error {
-				if kind == "" || e.Kind == kind {
-					entries = append(entries, e)
+			return sf.withLedger(ctx, func(l *ledger.Log) error {
+				var entries []ledger.Entry
+				err := l.Entries(ctx, from, 1<<62, func(e ledger.Entry) error {
+					if kind == "" || e.Kind == kind {
+						entries = append(entries, e)
+					}
+					if limit > 0 && int64(len(entries)) >= limit {
+						return errStop
+					}
+					return nil
+				})
+				if err != nil && !errors.Is(err, errStop) {
+					return err
 				}
-				if limit > 0 && int64(len(entries)) >= limit {
-					return errStop
+				if asJSON {
+					if entries == nil {
+						entries = []ledger.Entry{}
+					}
+					return finding.WriteJSON(a.stdout, entries)
 				}
-				return nil
+				t := finding.Table{Header: []string{"index", "time", "kind", "record"}, Text: []int{1, 2, 3}}
+				for _, e := range entries {
+					t.Rows = append(t.Rows, []string{strconv.FormatInt(e.Index, 10), e.Time, e.Kind, summarise(e.Body, 80)})
+				}
+				return t.WriteText(a.stdout)
 			})
-			if err != nil && !errors.Is(err, errStop) {
-				return err
-			}
-			if asJSON {
-				if entries == nil {
-					entries = []ledger.Entry{}
-				}
-				return finding.WriteJSON(a.stdout, entries)
-			}
-			t := finding.Table{Header: []string{"index", "time", "kind", "record"}, Text: []int{1, 2, 3}}
-			for _, e := range entries {
-				t.Rows = append(t.Rows, []string{strconv.FormatInt(e.Index, 10), e.Time, e.Kind, summarise(e.Body, 80)})
-			}
-			return t.WriteText(a.stdout)
 		},
 	}
 	cmd.Flags().Int64Var(&from, "from", 0, "first index")

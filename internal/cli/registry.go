@@ -49,6 +49,17 @@ ledger (run "poisonguard ledger init" first).`,
 	return cmd
 }
 
+// withRegistry runs fn with the registry open (store, ledger, blobs), and
+// closes the store.
+func (rf *registryFlags) withRegistry(ctx context.Context, fn func(*registry.Registry) error) error {
+	db, reg, err := rf.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(reg)
+}
+
 // open opens the store, ledger, blobs and registry.
 func (rf *registryFlags) open(ctx context.Context) (*store.DB, *registry.Registry, error) {
 	db, l, err := rf.openLedger(ctx)
@@ -111,27 +122,24 @@ are stored content-addressed, and a model record goes to the ledger.`,
 				return err
 			}
 			ctx := cmd.Context()
-			db, reg, err := rf.open(ctx)
-			if err != nil {
+			return rf.withRegistry(ctx, func(reg *registry.Registry) error {
+				bar := a.newProgress("verifying")
+				v, err := reg.Push(ctx, args[0], args[1], registry.PushOptions{Key: pub, SignaturePath: sigPath, Who: rf.who, Progress: bar.bytes})
+				bar.done()
+				var verr *registry.VerificationError
+				if errors.As(err, &verr) {
+					fmt.Fprintf(a.stdout, "REFUSED: %s is not pushed: %v\n", args[1], err)
+					return errFindings
+				}
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return finding.WriteJSON(a.stdout, v)
+				}
+				_, err = fmt.Fprintf(a.stdout, "pushed %s@%d: %s, digest %s, ledger entry %d\n", v.Name, v.Version, finding.Plural(len(v.Files), "file"), v.RootDigest, v.LedgerIndex)
 				return err
-			}
-			defer db.Close()
-			bar := a.newProgress("verifying")
-			v, err := reg.Push(ctx, args[0], args[1], registry.PushOptions{Key: pub, SignaturePath: sigPath, Who: rf.who, Progress: bar.bytes})
-			bar.done()
-			var verr *registry.VerificationError
-			if errors.As(err, &verr) {
-				fmt.Fprintf(a.stdout, "REFUSED: %s is not pushed: %v\n", args[1], err)
-				return errFindings
-			}
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return finding.WriteJSON(a.stdout, v)
-			}
-			_, err = fmt.Fprintf(a.stdout, "pushed %s@%d: %s, digest %s, ledger entry %d\n", v.Name, v.Version, finding.Plural(len(v.Files), "file"), v.RootDigest, v.LedgerIndex)
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&keyPath, "key", "", "the trusted public key, PEM")
@@ -149,26 +157,23 @@ func (a *app) registryListCommand(rf *registryFlags) *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			db, reg, err := rf.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			list, err := reg.List(ctx)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if list == nil {
-					list = []registry.Summary{}
+			return rf.withRegistry(ctx, func(reg *registry.Registry) error {
+				list, err := reg.List(ctx)
+				if err != nil {
+					return err
 				}
-				return finding.WriteJSON(a.stdout, list)
-			}
-			t := finding.Table{Header: []string{"model", "latest", "staging", "production", "pushed"}, Text: []int{4}}
-			for _, s := range list {
-				t.Rows = append(t.Rows, []string{s.Name, strconv.FormatInt(s.Latest, 10), versionOrDash(s.Stages["staging"]), versionOrDash(s.Stages["production"]), s.PushedAt})
-			}
-			return t.WriteText(a.stdout)
+				if asJSON {
+					if list == nil {
+						list = []registry.Summary{}
+					}
+					return finding.WriteJSON(a.stdout, list)
+				}
+				t := finding.Table{Header: []string{"model", "latest", "staging", "production", "pushed"}, Text: []int{4}}
+				for _, s := range list {
+					t.Rows = append(t.Rows, []string{s.Name, strconv.FormatInt(s.Latest, 10), versionOrDash(s.Stages["staging"]), versionOrDash(s.Stages["production"]), s.PushedAt})
+				}
+				return t.WriteText(a.stdout)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
@@ -208,40 +213,37 @@ func (a *app) registryShowCommand(rf *registryFlags) *cobra.Command {
 				return err
 			}
 			ctx := cmd.Context()
-			db, reg, err := rf.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			v, err := reg.Get(ctx, name, version)
-			if err != nil {
-				return err
-			}
-			hist, err := reg.History(ctx, name)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return finding.WriteJSON(a.stdout, map[string]any{"version": v, "history": hist})
-			}
-			fmt.Fprintf(a.stdout, "%s@%d\n  digest        %s\n  signature     %s\n  signer        %s\n  pushed        %s by %s\n  ledger entry  %d\n\n",
-				v.Name, v.Version, v.RootDigest, v.BundleDigest, v.Signer, v.PushedAt, v.PushedBy, v.LedgerIndex)
-			files := finding.Table{Header: []string{"file", "size", "blob"}, Text: []int{2}}
-			for _, f := range v.Files {
-				files.Rows = append(files.Rows, []string{f.Path, formatBytes(f.Size), f.Blob[:16]})
-			}
-			if err := files.WriteText(a.stdout); err != nil {
-				return err
-			}
-			if len(hist) == 0 {
-				return nil
-			}
-			fmt.Fprintln(a.stdout)
-			h := finding.Table{Header: []string{"time", "stage", "action", "version", "who", "ledger"}, Text: []int{1, 2, 4}}
-			for _, e := range hist {
-				h.Rows = append(h.Rows, []string{e.At, e.Stage, e.Action, strconv.FormatInt(e.Version, 10), e.Who, strconv.FormatInt(e.LedgerIndex, 10)})
-			}
-			return h.WriteText(a.stdout)
+			return rf.withRegistry(ctx, func(reg *registry.Registry) error {
+				v, err := reg.Get(ctx, name, version)
+				if err != nil {
+					return err
+				}
+				hist, err := reg.History(ctx, name)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return finding.WriteJSON(a.stdout, map[string]any{"version": v, "history": hist})
+				}
+				fmt.Fprintf(a.stdout, "%s@%d\n  digest        %s\n  signature     %s\n  signer        %s\n  pushed        %s by %s\n  ledger entry  %d\n\n",
+					v.Name, v.Version, v.RootDigest, v.BundleDigest, v.Signer, v.PushedAt, v.PushedBy, v.LedgerIndex)
+				files := finding.Table{Header: []string{"file", "size", "blob"}, Text: []int{2}}
+				for _, f := range v.Files {
+					files.Rows = append(files.Rows, []string{f.Path, formatBytes(f.Size), f.Blob[:16]})
+				}
+				if err := files.WriteText(a.stdout); err != nil {
+					return err
+				}
+				if len(hist) == 0 {
+					return nil
+				}
+				fmt.Fprintln(a.stdout)
+				h := finding.Table{Header: []string{"time", "stage", "action", "version", "who", "ledger"}, Text: []int{1, 2, 4}}
+				for _, e := range hist {
+					h.Rows = append(h.Rows, []string{e.At, e.Stage, e.Action, strconv.FormatInt(e.Version, 10), e.Who, strconv.FormatInt(e.LedgerIndex, 10)})
+				}
+				return h.WriteText(a.stdout)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
@@ -261,17 +263,14 @@ func (a *app) registryPromoteCommand(rf *registryFlags) *cobra.Command {
 				return usageError{fmt.Errorf("version %q: want a positive number", args[1])}
 			}
 			ctx := cmd.Context()
-			db, reg, err := rf.open(ctx)
-			if err != nil {
+			return rf.withRegistry(ctx, func(reg *registry.Registry) error {
+				ev, err := reg.Promote(ctx, args[0], version, stage, rf.who)
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(a.stdout, "%s@%d promoted to %s by %s (ledger entry %d)\n", ev.Name, ev.Version, ev.Stage, ev.Who, ev.LedgerIndex)
 				return err
-			}
-			defer db.Close()
-			ev, err := reg.Promote(ctx, args[0], version, stage, rf.who)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(a.stdout, "%s@%d promoted to %s by %s (ledger entry %d)\n", ev.Name, ev.Version, ev.Stage, ev.Who, ev.LedgerIndex)
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&stage, "stage", "", "staging or production")
@@ -287,17 +286,14 @@ func (a *app) registryRollbackCommand(rf *registryFlags) *cobra.Command {
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			db, reg, err := rf.open(ctx)
-			if err != nil {
+			return rf.withRegistry(ctx, func(reg *registry.Registry) error {
+				ev, err := reg.Rollback(ctx, args[0], stage, rf.who)
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(a.stdout, "%s in %s rolled back to version %d by %s (ledger entry %d)\n", ev.Name, ev.Stage, ev.Version, ev.Who, ev.LedgerIndex)
 				return err
-			}
-			defer db.Close()
-			ev, err := reg.Rollback(ctx, args[0], stage, rf.who)
-			if err != nil {
-				return err
-			}
-			_, err = fmt.Fprintf(a.stdout, "%s in %s rolled back to version %d by %s (ledger entry %d)\n", ev.Name, ev.Stage, ev.Version, ev.Who, ev.LedgerIndex)
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&stage, "stage", "production", "staging or production")
@@ -331,30 +327,27 @@ checkpoint. Exit 0 pass, 1 with the reasons, 2 when it cannot check.`,
 				check.Key = pub
 			}
 			ctx := cmd.Context()
-			db, reg, err := rf.open(ctx)
-			if err != nil {
+			return rf.withRegistry(ctx, func(reg *registry.Registry) error {
+				bar := a.newProgress("verifying")
+				check.Progress = bar.bytes
+				res, err := reg.VerifyDeploy(ctx, args[0], check)
+				bar.done()
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					err = finding.WriteJSON(a.stdout, res)
+				} else if res.OK {
+					_, err = fmt.Fprintf(a.stdout, "pass: %s is %s@%d, current in %s, signed, and in the ledger (entry %d, tree of %d)\n",
+						args[0], res.Name, res.Version, res.Stage, res.LedgerIndex, res.TreeSize)
+				} else {
+					_, err = fmt.Fprintf(a.stdout, "FAIL: %s must not be deployed to %s: %s\n", args[0], res.Stage, strings.Join(res.Reasons, "; "))
+				}
+				if err == nil && !res.OK {
+					return errFindings
+				}
 				return err
-			}
-			defer db.Close()
-			bar := a.newProgress("verifying")
-			check.Progress = bar.bytes
-			res, err := reg.VerifyDeploy(ctx, args[0], check)
-			bar.done()
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				err = finding.WriteJSON(a.stdout, res)
-			} else if res.OK {
-				_, err = fmt.Fprintf(a.stdout, "pass: %s is %s@%d, current in %s, signed, and in the ledger (entry %d, tree of %d)\n",
-					args[0], res.Name, res.Version, res.Stage, res.LedgerIndex, res.TreeSize)
-			} else {
-				_, err = fmt.Fprintf(a.stdout, "FAIL: %s must not be deployed to %s: %s\n", args[0], res.Stage, strings.Join(res.Reasons, "; "))
-			}
-			if err == nil && !res.OK {
-				return errFindings
-			}
-			return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&check.Name, "name", "", "the model's registry name")
@@ -392,27 +385,24 @@ artifact-version-mismatch SLI. Exit 1 on any mismatch.`,
 				return fmt.Errorf("%s: %w", deployedPath, err)
 			}
 			ctx := cmd.Context()
-			db, reg, err := rf.open(ctx)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			mismatches, err := reg.Audit(ctx, deployed)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if mismatches == nil {
-					mismatches = []registry.Mismatch{}
+			return rf.withRegistry(ctx, func(reg *registry.Registry) error {
+				mismatches, err := reg.Audit(ctx, deployed)
+				if err != nil {
+					return err
 				}
-				err = finding.WriteJSON(a.stdout, map[string]any{"deployments": len(deployed), "mismatches": mismatches})
-			} else {
-				err = writeAudit(a.stdout, len(deployed), mismatches)
-			}
-			if err == nil && len(mismatches) > 0 {
-				return errFindings
-			}
-			return err
+				if asJSON {
+					if mismatches == nil {
+						mismatches = []registry.Mismatch{}
+					}
+					err = finding.WriteJSON(a.stdout, map[string]any{"deployments": len(deployed), "mismatches": mismatches})
+				} else {
+					err = writeAudit(a.stdout, len(deployed), mismatches)
+				}
+				if err == nil && len(mismatches) > 0 {
+					return errFindings
+				}
+				return err
+			})
 		},
 	}
 	cmd.Flags().StringVar(&deployedPath, "deployed", "", "what runs where: [{model, environment, digest}]")

@@ -80,3 +80,13 @@ func (s *storeFlags) openLedger(ctx context.Context) (*store.DB, *ledger.Log, er
 	}
 	return db, l, nil
 }
+
+// withLedger runs fn with the store's ledger open, and closes the store.
+func (s *storeFlags) withLedger(ctx context.Context, fn func(*ledger.Log) error) error {
+	db, l, err := s.openLedger(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(l)
+}
