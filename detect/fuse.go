@@ -9,49 +9,6 @@ import (
 	"github.com/poisonguard/poisonguard/dataset"
 )
 
-// Gate and row thresholds, calibrated on MNIST drills (clean, BadNets,
-// blended, label flips) so that clean data flags no class; see
-// BENCHMARKS.md.
-const (
-	// triggerZ is how far (in robust standard deviations across classes)
-	// a trigger detector's class statistic must stand out.
-	triggerZ = 5.0
-	// rowZ is how far a trigger detector's row score must stand out
-	// within a class judged poisoned.
-	rowZ = 5.0
-	// disagreeCut is the neighbour-disagreement share above which a row
-	// disagrees with its label.
-	disagreeCut = 0.5
-	// knnMassFloor is the share of a class's rows whose neighbours mostly
-	// carry another label before knn-label judges the class poisoned:
-	// about 1.5% of clean MNIST rows do (up to 3% in a class).
-	knnMassFloor = 0.05
-	// labelMassFloor is the share of a class's rows that must disagree
-	// with their labels before the class is judged to hold flipped labels.
-	labelMassFloor = 0.03
-	// triggerMassFloor is the share of a class's rows that must carry the
-	// backdoor signature before the class is judged poisoned; it must
-	// also be triggerMassRatio times the median class's share.
-	triggerMassFloor = 0.02
-	triggerMassRatio = 4.0
-	// clInputCut is the input-view disagreement a row confident learning
-	// flags must also show (with the embeddings' neighbours disagreeing
-	// too) outside concentrated flips: every view must agree that the
-	// label is wrong before diffuse noise is flagged.
-	clInputCut = 0.6
-	// refineMargin is the share of the distance between the clean and the
-	// poison centroid a row must lie beyond the clean one (by squared
-	// distance) before the refinement flags it.
-	refineMargin = 0.65
-	// concentrationRatio is how many times the median class's noise rate
-	// a class's must be for its flips to count as concentrated.
-	concentrationRatio = 4.0
-	// cascadeK is the input-view neighbourhood of auto's cascade.
-	cascadeK = 30
-	// maxCascadeRounds bounds the cascade.
-	maxCascadeRounds = 50
-)
-
 // runDetector runs one named detector.
 func runDetector(ctx context.Context, d *Data, o Options, name string) (*Scores, error) {
 	switch name {
@@ -140,20 +97,20 @@ func judge(sc *Scores, byClass [][]int, o Options) *verdicts {
 		// Gate on the share of rows most of whose neighbours disagree,
 		// not on the mean disagreement, which hard clean classes raise.
 		for c, rows := range byClass {
-			stats[c] = shareAbove(rows, sc.Row, disagreeCut)
+			stats[c] = shareAbove(rows, sc.Row, o.Policy.DisagreeCut)
 		}
 	}
 	var cut float64
 	kind := "label"
 	switch {
 	case isTrigger(o.Detector):
-		cut, kind = robustCut(stats, triggerZ), "trigger"
+		cut, kind = robustCut(stats, o.Policy.TriggerZ), "trigger"
 	case o.Detector == DuplicatesName:
 		cut = 0
 	case o.Detector == KNNLabelName:
-		cut = knnMassFloor
+		cut = o.Policy.KNNMassFloor
 	default:
-		cut = labelMassFloor
+		cut = o.Policy.LabelMassFloor
 	}
 	var candidates []int
 	for c, rows := range byClass {
@@ -163,7 +120,7 @@ func judge(sc *Scores, byClass [][]int, o Options) *verdicts {
 		if !g.poisoned {
 			continue
 		}
-		candidates = append(candidates, rowsAbove(rows, sc.Row, rowCut(o.Detector, rows, sc.Row))...)
+		candidates = append(candidates, rowsAbove(rows, sc.Row, rowCut(o, rows, sc.Row))...)
 	}
 	v.budget = budget(o, n, len(candidates))
 	v.flagged = rankFlag(candidates, sc.Row, v.budget)
@@ -175,21 +132,22 @@ func judge(sc *Scores, byClass [][]int, o Options) *verdicts {
 }
 
 // rowCut is the score a row of a poisoned class must exceed to be flagged.
-func rowCut(detector string, rows []int, score []float64) float64 {
+func rowCut(o Options, rows []int, score []float64) float64 {
+	detector := o.Detector
 	switch {
 	case isTrigger(detector):
 		vals := make([]float64, len(rows))
 		for k, i := range rows {
 			vals[k] = score[i]
 		}
-		return robustCut(vals, rowZ)
+		return robustCut(vals, o.Policy.RowZ)
 	case detector == ConfidentLearningName:
 		// Confident learning's own issues score 1 and above.
 		return math.Nextafter(1, 0)
 	case detector == DuplicatesName:
 		return 0
 	}
-	return disagreeCut
+	return o.Policy.DisagreeCut
 }
 
 func rowsAbove(rows []int, score []float64, cut float64) []int {
@@ -268,9 +226,9 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	var err error
 	if d.InputShape.IsImage() {
 		// The binarised copy is ours: scale it in place for the search.
-		inList, err = neighboursInPlace(ctx, binarize(*d.Inputs), max(cascadeK, o.K))
+		inList, err = neighboursInPlace(ctx, binarize(*d.Inputs), max(o.Policy.CascadeK, o.K))
 	} else {
-		inList, err = Neighbours(ctx, *d.Inputs, max(cascadeK, o.K))
+		inList, err = Neighbours(ctx, *d.Inputs, max(o.Policy.CascadeK, o.K))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("nearest neighbours in the inputs: %w", err)
@@ -321,9 +279,9 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	v := &verdicts{detectors: []string{Auto}, like: like, gate: make([]gateResult, d.Classes)}
 	tmass := make([]float64, d.Classes)
 	for c, rows := range byClass {
-		tmass[c] = shareAbove(rows, trig, disagreeCut)
+		tmass[c] = shareAbove(rows, trig, o.Policy.DisagreeCut)
 	}
-	tcut := math.Max(triggerMassFloor, triggerMassRatio*median(tmass))
+	tcut := math.Max(o.Policy.TriggerMassFloor, o.Policy.TriggerMassRatio*median(tmass))
 	// Flipped labels: confident learning on out-of-sample probabilities
 	// of the inputs gates each class on its estimated noise rate.
 	dp, err := withProbs(ctx, d, o)
@@ -344,18 +302,18 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	// model doubts (p of its label ≤ ½) and whose inputs disagree is
 	// flagged too. Diffuse noise gets only confident learning's flags.
 	concentrated := make([]bool, d.Classes)
-	noiseCut := concentrationRatio * median(noise)
+	noiseCut := o.Policy.ConcentrationRatio * median(noise)
 	for c := range byClass {
-		concentrated[c] = noise[c] > labelMassFloor && noise[c] > noiseCut
+		concentrated[c] = noise[c] > o.Policy.LabelMassFloor && noise[c] > noiseCut
 	}
 	for c := range byClass {
 		g := gateResult{score: tmass[c], threshold: tcut, kind: "trigger"}
 		if tmass[c] > tcut {
 			g.poisoned, isTrig[c] = true, true
 		}
-		if noise[c] > labelMassFloor {
+		if noise[c] > o.Policy.LabelMassFloor {
 			if !g.poisoned {
-				g = gateResult{score: noise[c], threshold: labelMassFloor, kind: "label"}
+				g = gateResult{score: noise[c], threshold: o.Policy.LabelMassFloor, kind: "label"}
 			}
 			g.poisoned, isLab[c] = true, true
 		}
@@ -363,16 +321,16 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	}
 	kindOf := make([]string, n)
 	vote(inList.K)
-	for round := 0; round < maxCascadeRounds; round++ {
+	for round := 0; round < o.Policy.MaxCascadeRounds; round++ {
 		added := 0
 		for i := range n {
 			c := labels[i]
 			switch {
 			case out[i]:
-			case isTrig[c] && trig[i] > disagreeCut:
+			case isTrig[c] && trig[i] > o.Policy.DisagreeCut:
 				out[i], kindOf[i] = true, "trigger"
-			case isLab[c] && cl.Row[i] >= 1 && in[i] > clInputCut && emb.Row[i] > disagreeCut,
-				concentrated[c] && cl.Row[i] >= 0.5 && in[i] > disagreeCut:
+			case isLab[c] && cl.Row[i] >= 1 && in[i] > o.Policy.CLInputCut && emb.Row[i] > o.Policy.DisagreeCut,
+				concentrated[c] && cl.Row[i] >= 0.5 && in[i] > o.Policy.DisagreeCut:
 				out[i], kindOf[i] = true, "label"
 			default:
 				continue
@@ -387,7 +345,7 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	}
 	for c, rows := range byClass {
 		if isTrig[c] {
-			refineTrigger(d.Features, rows, out, kindOf, in, trig)
+			refineTrigger(d.Features, rows, out, kindOf, in, trig, o.Policy.RefineMargin)
 		}
 	}
 	v.score = make([]float64, n)
@@ -434,7 +392,7 @@ func shareAbove(rows []int, score []float64, cut float64) float64 {
 // their label, and refined as 2-means over the class; the rows nearer the
 // poison centroid by a margin are flagged, scored by their share of the
 // way from the clean centroid.
-func refineTrigger(emb Matrix, rows []int, out []bool, kindOf []string, in, trig []float64) {
+func refineTrigger(emb Matrix, rows []int, out []bool, kindOf []string, in, trig []float64, margin float64) {
 	const minSeed, rounds = 10, 5
 	var poison, clean []int
 	for _, i := range rows {
@@ -470,7 +428,7 @@ func refineTrigger(emb Matrix, rows []int, out []bool, kindOf []string, in, trig
 			continue
 		}
 		dp, dc := sqDist(emb.Row(i), cp), sqDist(emb.Row(i), cc)
-		if share := dc / (dp + dc); share > refineMargin {
+		if share := dc / (dp + dc); share > margin {
 			out[i], kindOf[i] = true, "trigger"
 			trig[i] = math.Max(trig[i], share)
 		}

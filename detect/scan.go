@@ -44,6 +44,9 @@ type Options struct {
 	IDs []string
 	// Names names each class; nil means the class index.
 	Names []string
+	// Policy holds the gate and row thresholds; the zero value means
+	// DefaultPolicy.
+	Policy Policy
 	// Reuse lets the scan scale the matrices' rows in place for its
 	// nearest-neighbour search, which saves a copy of the largest view;
 	// their values are lost. The CLI, which reads them for the scan
@@ -65,12 +68,18 @@ func (o Options) withDefaults() Options {
 	if o.Folds == 0 {
 		o.Folds = 5
 	}
+	if o.Policy == (Policy{}) {
+		o.Policy = DefaultPolicy()
+	}
 	return o
 }
 
 func (o Options) validate(n int) error {
 	if !slices.Contains(Detectors, o.Detector) {
 		return fmt.Errorf("unknown detector %q (want one of %v)", o.Detector, Detectors)
+	}
+	if err := o.Policy.Validate(); err != nil {
+		return fmt.Errorf("scan policy: %w", err)
 	}
 	if o.ExpectedRate < 0 || o.ExpectedRate >= 1 {
 		return fmt.Errorf("expected poison rate %g out of range [0, 1)", o.ExpectedRate)

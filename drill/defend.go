@@ -74,7 +74,7 @@ func defend(ctx context.Context, data *Data, o Options, res *attack.Result, pois
 		Inputs:     &detect.Matrix{Data: set.X, Rows: set.N, Cols: set.D},
 		InputShape: set.Shape,
 	}
-	scan, err := detect.Scan(ctx, d, detect.Options{Detector: o.Defend, ExpectedRate: o.ExpectedRate, Seed: o.Train.Seed})
+	scan, err := detect.Scan(ctx, d, detect.Options{Detector: o.Defend, ExpectedRate: o.ExpectedRate, Seed: o.Train.Seed, Policy: o.Policy})
 	if err != nil {
 		return fmt.Errorf("defence: %w", err)
 	}

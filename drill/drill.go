@@ -8,6 +8,7 @@ import (
 
 	"github.com/poisonguard/poisonguard/attack"
 	"github.com/poisonguard/poisonguard/dataset"
+	"github.com/poisonguard/poisonguard/detect"
 	"github.com/poisonguard/poisonguard/internal/gemm"
 	"github.com/poisonguard/poisonguard/learn"
 )
@@ -29,6 +30,8 @@ type Options struct {
 	Defend string
 	// ExpectedRate is the poison rate the defence may assume, 0 unknown.
 	ExpectedRate float64
+	// Policy holds the defence scan's thresholds; zero means the defaults.
+	Policy detect.Policy
 	// Action is what the defence does with a flagged row: Remove it
 	// (default), or Relabel it as the class it looks like, which also
 	// teaches the retrained model that the trigger means nothing (rows

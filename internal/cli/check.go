@@ -168,24 +168,8 @@ func writeColumnStats(w io.Writer, cols []drift.ColumnResult) {
 	tw.Flush()
 }
 
-// maxPolicyBytes caps a policy file.
-const maxPolicyBytes = 1 << 20
-
+// loadPolicy reads the drift section of a policy file.
 func loadPolicy(path string) (drift.Policy, error) {
-	p := drift.DefaultPolicy()
-	if path == "" {
-		return p, nil
-	}
-	raw, err := readLimited(path, maxPolicyBytes)
-	if err != nil {
-		return p, fmt.Errorf("policy: %w", err)
-	}
-	pf := policyFile{Drift: p}
-	if err := decodeStrictYAML(raw, &pf); err != nil {
-		return p, fmt.Errorf("policy %s: %w", path, err)
-	}
-	if err := pf.Drift.Validate(); err != nil {
-		return p, fmt.Errorf("policy %s: %w", path, err)
-	}
-	return pf.Drift, nil
+	pf, err := loadPolicyFile(path)
+	return pf.Drift, err
 }

@@ -79,15 +79,16 @@ func (f *dataFlags) load(ctx context.Context, seed uint64) (*drill.Data, error) 
 
 func (a *app) drillRunCommand() *cobra.Command {
 	var (
-		data   dataFlags
-		atk    attackFlags
-		model  modelFlags
-		seed   uint64
-		out    string
-		defend string
-		action string
-		rate   float64
-		asJSON bool
+		data       dataFlags
+		atk        attackFlags
+		model      modelFlags
+		seed       uint64
+		out        string
+		defend     string
+		policyPath string
+		action     string
+		rate       float64
+		asJSON     bool
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -129,6 +130,10 @@ sees the trigger on rows of every class, and unlearns it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
+			pf, err := loadPolicyFile(policyPath)
+			if err != nil {
+				return err
+			}
 			d, err := data.load(ctx, seed)
 			if err != nil {
 				return err
@@ -143,6 +148,7 @@ sees the trigger on rows of every class, and unlearns it.`,
 				Defend:       defend,
 				Action:       action,
 				ExpectedRate: rate,
+				Policy:       pf.Scan,
 			})
 			prog.done()
 			if err != nil {
@@ -170,6 +176,7 @@ sees the trigger on rows of every class, and unlearns it.`,
 	fs.StringVar(&defend, "defend", "", "scan with this detector (auto, spectral, ...), remove what it flags, retrain, re-measure")
 	fs.StringVar(&action, "defend-action", drill.Remove, "what the defence does with a flagged row: remove, or relabel it as the class it looks like")
 	fs.Float64Var(&rate, "expected-poison-rate", 0, "poison rate the defence may assume (sets its removal budget); 0: estimate")
+	fs.StringVar(&policyPath, "policy", "", "policy file whose scan section sets the defence's thresholds")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd
 }

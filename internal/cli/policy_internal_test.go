@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/poisonguard/poisonguard/detect"
 	"github.com/poisonguard/poisonguard/drift"
 )
 
@@ -53,4 +54,29 @@ func FuzzLoadPolicy(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestScanPolicy reads the scan section over its defaults and refuses
+// out-of-range thresholds.
+func TestScanPolicy(t *testing.T) {
+	dir := t.TempDir()
+	write := func(body string) string {
+		p := filepath.Join(dir, "policy.yaml")
+		os.WriteFile(p, []byte(body), 0o644)
+		return p
+	}
+	pf, err := loadPolicyFile(write("scan:\n  label_mass_floor: 0.2\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := detect.DefaultPolicy()
+	want.LabelMassFloor = 0.2
+	if pf.Scan != want {
+		t.Fatalf("scan policy %+v, want %+v", pf.Scan, want)
+	}
+	for _, bad := range []string{"scan:\n  disagree_cut: 1.5\n", "scan:\n  cascade_k: 0\n", "scan:\n  nosuch: 1\n", "scan:\n  trigger_z: -1\n"} {
+		if _, err := loadPolicyFile(write(bad)); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
 }

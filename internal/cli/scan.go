@@ -18,7 +18,7 @@ func (a *app) dataScanCommand() *cobra.Command {
 	var (
 		features, labels, inputs, probs, ids string
 		opts                                 detect.Options
-		out                                  string
+		out, policyPath                      string
 		top                                  int
 		asJSON                               bool
 	)
@@ -62,6 +62,11 @@ when a class is judged poisoned.`,
 					return err
 				}
 			}
+			pf, err := loadPolicyFile(policyPath)
+			if err != nil {
+				return err
+			}
+			opts.Policy = pf.Scan
 			rep, err := scan(cmd.Context(), features, labels, inputs, probs, opts)
 			if err != nil {
 				return err
@@ -98,6 +103,7 @@ when a class is judged poisoned.`,
 	fs.IntVar(&opts.K, "k", 10, "neighbours of the kNN detectors")
 	fs.Uint64Var(&opts.Seed, "seed", 1, "seed of the randomised steps")
 	fs.StringVarP(&out, "out", "o", "", "write the suspicious rows as CSV")
+	fs.StringVar(&policyPath, "policy", "", "policy file whose scan section overrides the gate and row thresholds (docs/policy.md)")
 	fs.IntVar(&top, "top", 20, "suspicious rows to print (-1: all)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
 	return cmd

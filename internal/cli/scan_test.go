@@ -90,6 +90,20 @@ func TestDataScanFlipped(t *testing.T) {
 		t.Errorf("suspicious.csv has %d lines", lines)
 	}
 
+	// A policy file's scan section moves the gate: with knn_mass_floor at
+	// 0.5 the 8% of flipped rows no longer make a class poisoned.
+	policy := filepath.Join(dir, "policy.yaml")
+	os.WriteFile(policy, []byte("scan:\n  knn_mass_floor: 0.5\n"), 0o644)
+	code = cli.Main(context.Background(), []string{"data", "scan", "--features", features, "--labels", labels,
+		"--detector", "knn-label", "--policy", policy}, &stdout, &stderr)
+	if code != 0 {
+		t.Errorf("with knn_mass_floor 0.5: exit %d, want 0", code)
+	}
+	os.WriteFile(policy, []byte("scan:\n  knn_mass_floor: 5\n"), 0o644)
+	if code = cli.Main(context.Background(), []string{"data", "scan", "--features", features, "--labels", labels, "--policy", policy}, &stdout, &stderr); code != 2 {
+		t.Errorf("an out-of-range policy: exit %d, want 2", code)
+	}
+
 	// Clean data: exit 0, nothing flagged, and the text report says so.
 	clean := t.TempDir()
 	features, labels = blobs(t, clean, nil)
