@@ -2,9 +2,7 @@ package detect
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"math"
 
 	"github.com/poisonguard/poisonguard/dataset"
@@ -61,7 +59,7 @@ type spectralStreams struct {
 	labels  []int
 	classes int
 	dim     int
-	row     int // rows read so far in the current pass
+	row     int // the index of the batch's first row in the current pass
 	count   []int
 	ref     [][]float64 // each class's first row
 	sum     [][]float64 // Σ (x − ref)
@@ -74,60 +72,22 @@ type spectralStreams struct {
 // pass reads a fresh source from start to end, handing each batch's rows
 // (row-major float32) to fn.
 func (st *spectralStreams) pass(ctx context.Context, open func() (dataset.Source, error), fn func(x []float32, rows int)) error {
-	src, err := open()
-	if err != nil {
-		return err
-	}
-	defer src.Close()
-	dim := len(src.Schema().Columns)
-	switch {
-	case st.dim == 0 && st.count == nil:
-		if dim > MaxStreamDim {
-			return fmt.Errorf("spectral: %d columns, more than the %d a streamed scan holds", dim, MaxStreamDim)
+	return streamPass(ctx, open, len(st.labels), &st.buf, func(x []float32, row0, rows, dim int) error {
+		switch {
+		case st.dim == 0 && st.count == nil:
+			if dim > MaxStreamDim {
+				return fmt.Errorf("spectral: %d columns, more than the %d a streamed scan holds", dim, MaxStreamDim)
+			}
+			st.dim = dim
+			st.count = make([]int, st.classes)
+			st.ref, st.sum, st.moment = make([][]float64, st.classes), make([][]float64, st.classes), make([][]float64, st.classes)
+		case dim != st.dim:
+			return fmt.Errorf("spectral: the source changed from %d to %d columns between passes", st.dim, dim)
 		}
-		st.dim = dim
-		st.count = make([]int, st.classes)
-		st.ref, st.sum, st.moment = make([][]float64, st.classes), make([][]float64, st.classes), make([][]float64, st.classes)
-	case dim != st.dim:
-		return fmt.Errorf("spectral: the source changed from %d to %d columns between passes", st.dim, dim)
-	}
-	st.row = 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		b, err := src.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		if st.row+b.Rows > len(st.labels) {
-			return fmt.Errorf("spectral: more feature rows than the %d labels", len(st.labels))
-		}
-		st.buf = rowMajor(st.buf, b, dim)
-		fn(st.buf, b.Rows)
-		st.row += b.Rows
-	}
-	if st.row != len(st.labels) {
-		return fmt.Errorf("spectral: %d feature rows for %d labels", st.row, len(st.labels))
-	}
-	return nil
-}
-
-// rowMajor copies a batch's numeric columns into row-major float32.
-func rowMajor(dst []float32, b *dataset.Batch, dim int) []float32 {
-	if cap(dst) < b.Rows*dim {
-		dst = make([]float32, b.Rows*dim)
-	}
-	dst = dst[:b.Rows*dim]
-	for j, col := range b.Cols {
-		for i, v := range col.Num[:b.Rows] {
-			dst[i*dim+j] = float32(v)
-		}
-	}
-	return dst
+		st.row = row0
+		fn(x, rows)
+		return nil
+	})
 }
 
 // accumulate adds a batch's rows to their classes' sums and moments.

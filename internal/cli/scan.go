@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ func (a *app) dataScanCommand() *cobra.Command {
 		features, labels, inputs, probs, ids string
 		opts                                 detect.Options
 		out, policyPath                      string
-		top                                  int
+		top, chunkRows                       int
 		asJSON                               bool
 	)
 	cmd := &cobra.Command{
@@ -67,7 +68,7 @@ when a class is judged poisoned.`,
 				return err
 			}
 			opts.Policy = pf.Scan
-			rep, err := scan(cmd.Context(), features, labels, inputs, probs, opts)
+			rep, err := scan(cmd.Context(), features, labels, inputs, probs, chunkRows, opts)
 			if err != nil {
 				return err
 			}
@@ -103,6 +104,7 @@ when a class is judged poisoned.`,
 	fs.IntVar(&opts.K, "k", 10, "neighbours of the kNN detectors")
 	fs.Uint64Var(&opts.Seed, "seed", 1, "seed of the randomised steps")
 	fs.StringVarP(&out, "out", "o", "", "write the suspicious rows as CSV")
+	fs.IntVar(&chunkRows, "chunk-rows", 0, "knn-label: hold this many rows at a time and stream the rest (0: all in memory, unless the file is larger than half the available memory)")
 	fs.StringVar(&policyPath, "policy", "", "policy file whose scan section overrides the gate and row thresholds (docs/policy.md)")
 	fs.IntVar(&top, "top", 20, "suspicious rows to print (-1: all)")
 	fs.BoolVar(&asJSON, "json", false, "print the report as JSON")
@@ -111,7 +113,7 @@ when a class is judged poisoned.`,
 
 // scan runs the scan; spectral signatures stream the features in two
 // passes instead of loading them, so they scale past memory.
-func scan(ctx context.Context, features, labels, inputs, probs string, opts detect.Options) (*detect.Report, error) {
+func scan(ctx context.Context, features, labels, inputs, probs string, chunkRows int, opts detect.Options) (*detect.Report, error) {
 	if opts.Detector == detect.SpectralName && inputs == "" && probs == "" {
 		y, names, err := dataset.ReadLabels(labels)
 		if err != nil {
@@ -124,6 +126,26 @@ func scan(ctx context.Context, features, labels, inputs, probs string, opts dete
 			return nil, fmt.Errorf("%s: %w", features, err)
 		}
 		return rep, nil
+	}
+	if opts.Detector == detect.KNNLabelName && inputs == "" && probs == "" {
+		chunk, err := knnChunkRows(features, chunkRows)
+		if err != nil {
+			return nil, err
+		}
+		if chunk > 0 {
+			y, names, err := dataset.ReadLabels(labels)
+			if err != nil {
+				return nil, err
+			}
+			opts.Names = names
+			// Small batches: the source decodes a batch into float64 columns.
+			open := func() (dataset.Source, error) { return dataset.Open(features, dataset.Options{BatchRows: 1024}) }
+			rep, err := detect.ScanKNNLabelStream(ctx, open, y, len(names), chunk, opts)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", features, err)
+			}
+			return rep, nil
+		}
 	}
 	d, names, err := loadScanData(ctx, features, labels, inputs, probs)
 	if err != nil {
@@ -195,4 +217,49 @@ func readIDs(path string) ([]string, error) {
 			return nil, err
 		}
 	}
+}
+
+// knnChunkRows is how many rows a knn-label scan holds at once: the flag
+// when given; else none (all in memory) unless the features file is larger
+// than half the memory available, in which case the chunk takes a quarter
+// of that memory.
+func knnChunkRows(features string, flag int) (int, error) {
+	if flag != 0 {
+		if flag < 0 {
+			return 0, usageError{fmt.Errorf("--chunk-rows %d must be positive", flag)}
+		}
+		return flag, nil
+	}
+	st, err := os.Stat(features)
+	if err != nil {
+		return 0, err
+	}
+	avail := memAvailable()
+	if avail == 0 || st.Size() < avail/2 {
+		return 0, nil
+	}
+	src, err := dataset.Open(features, dataset.Options{})
+	if err != nil {
+		return 0, err
+	}
+	dim := int64(len(src.Schema().Columns))
+	src.Close()
+	return int(max(avail/4/(4*max(dim, 1)), 1)), nil
+}
+
+// memAvailable reads MemAvailable from /proc/meminfo, in bytes; 0 when it
+// cannot tell.
+func memAvailable() int64 {
+	raw, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemAvailable:"); ok {
+			var kb int64
+			fmt.Sscanf(strings.TrimSpace(rest), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
 }

@@ -104,6 +104,26 @@ func TestDataScanFlipped(t *testing.T) {
 		t.Errorf("an out-of-range policy: exit %d, want 2", code)
 	}
 
+	// Chunked: the same rows flagged when the features are streamed past
+	// 64 rows held at a time.
+	stdout.Reset()
+	code = cli.Main(context.Background(), []string{"data", "scan", "--features", features, "--labels", labels,
+		"--detector", "knn-label", "--chunk-rows", "64", "--json"}, &stdout, &stderr)
+	var chunked struct {
+		Suspicious []struct {
+			Index int `json:"index"`
+		} `json:"suspicious"`
+	}
+	json.Unmarshal(stdout.Bytes(), &chunked)
+	var gotChunked []int
+	for _, s := range chunked.Suspicious {
+		gotChunked = append(gotChunked, s.Index)
+	}
+	slices.Sort(gotChunked)
+	if code != 1 || !slices.Equal(gotChunked, flipped) {
+		t.Errorf("--chunk-rows 64: exit %d, flagged %v", code, gotChunked)
+	}
+
 	// Clean data: exit 0, nothing flagged, and the text report says so.
 	clean := t.TempDir()
 	features, labels = blobs(t, clean, nil)
