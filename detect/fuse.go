@@ -222,14 +222,14 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 		}
 		return v, err
 	}
-	var inList *NeighbourList
-	var err error
-	if d.InputShape.IsImage() {
-		// The binarised copy is ours: scale it in place for the search.
-		inList, err = neighboursInPlace(ctx, binarize(*d.Inputs), max(o.Policy.CascadeK, o.K))
-	} else {
-		inList, err = Neighbours(ctx, *d.Inputs, max(o.Policy.CascadeK, o.K))
+	// Confident learning's out-of-sample probabilities come first: they
+	// train on the raw inputs, which the neighbour search below may
+	// overwrite.
+	dp, err := withProbs(ctx, d, o)
+	if err != nil {
+		return nil, err
 	}
+	inList, err := inputNeighbours(ctx, d, o)
 	if err != nil {
 		return nil, fmt.Errorf("nearest neighbours in the inputs: %w", err)
 	}
@@ -284,10 +284,6 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	tcut := math.Max(o.Policy.TriggerMassFloor, o.Policy.TriggerMassRatio*median(tmass))
 	// Flipped labels: confident learning on out-of-sample probabilities
 	// of the inputs gates each class on its estimated noise rate.
-	dp, err := withProbs(ctx, d, o)
-	if err != nil {
-		return nil, err
-	}
 	cl, err := ConfidentLearning(dp)
 	if err != nil {
 		return nil, err
@@ -457,21 +453,40 @@ func sqDist(x []float32, c []float64) float64 {
 	return s
 }
 
-// binarize maps each value to 1 above the middle of the matrix's range,
-// else 0. On images this keeps the strokes and drops what a blended or
-// sinusoidal trigger adds at low amplitude, so the poisoned rows look
-// like their source class again; a patch at full intensity stays.
-func binarize(m Matrix) Matrix {
+// inputNeighbours finds each row's neighbours in the input view, images
+// binarised first (see binarize). When the scan owns the inputs
+// (Options.Reuse) the search works on them in place, saving a copy; they
+// are not read again.
+func inputNeighbours(ctx context.Context, d *Data, o Options) (*NeighbourList, error) {
+	k := max(o.Policy.CascadeK, o.K)
+	m := *d.Inputs
+	switch {
+	case d.InputShape.IsImage() && o.Reuse:
+		binarize(m, m)
+	case d.InputShape.IsImage():
+		bin := Matrix{Data: make([]float32, len(m.Data)), Rows: m.Rows, Cols: m.Cols}
+		binarize(bin, m)
+		m = bin
+	case !o.Reuse:
+		return Neighbours(ctx, m, k)
+	}
+	return neighboursInPlace(ctx, m, k)
+}
+
+// binarize writes to dst (which may be m) 1 where m's value is above the
+// middle of the matrix's range and 0 elsewhere: a trigger patch, dark or
+// bright, then weighs like any other stroke of the digit it sits on.
+func binarize(dst, m Matrix) {
 	lo, hi := float32(math.Inf(1)), float32(math.Inf(-1))
 	for _, v := range m.Data {
 		lo, hi = min(lo, v), max(hi, v)
 	}
 	mid := lo + (hi-lo)/2
-	out := Matrix{Data: make([]float32, len(m.Data)), Rows: m.Rows, Cols: m.Cols}
 	for i, v := range m.Data {
 		if v > mid {
-			out.Data[i] = 1
+			dst.Data[i] = 1
+		} else {
+			dst.Data[i] = 0
 		}
 	}
-	return out
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -68,6 +69,7 @@ when a class is judged poisoned.`,
 				return err
 			}
 			opts.Policy = pf.Scan
+			boundMemory(features, inputs, probs)
 			rep, err := scan(cmd.Context(), features, labels, inputs, probs, chunkRows, opts)
 			if err != nil {
 				return err
@@ -262,4 +264,22 @@ func memAvailable() int64 {
 		}
 	}
 	return 0
+}
+
+// boundMemory sets a soft memory limit of 1.75 × the input files' size (at
+// least 256 MiB), unless GOMEMLIMIT is set: the collector then returns
+// what the scan's stages leave behind before the next one grows the heap,
+// which keeps a scan within about twice its input (BENCHMARKS.md). It is a
+// soft limit: a scan that needs more gets more.
+func boundMemory(paths ...string) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	var total int64
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil && p != "" {
+			total += st.Size()
+		}
+	}
+	debug.SetMemoryLimit(max(total*7/4, 256<<20))
 }
