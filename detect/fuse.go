@@ -229,7 +229,7 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	if err != nil {
 		return nil, err
 	}
-	inList, err := inputNeighbours(ctx, d, o)
+	inList, view, err := inputNeighbours(ctx, d, o)
 	if err != nil {
 		return nil, fmt.Errorf("nearest neighbours in the inputs: %w", err)
 	}
@@ -342,6 +342,7 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	for c, rows := range byClass {
 		if isTrig[c] {
 			refineTrigger(d.Features, rows, out, kindOf, in, trig, o.Policy.RefineMargin)
+			sweepTrigger(view, rows, c, labels, out, kindOf, trig, o.Policy.RowZ)
 		}
 	}
 	v.score = make([]float64, n)
@@ -431,6 +432,67 @@ func refineTrigger(emb Matrix, rows []int, out []bool, kindOf []string, in, trig
 	}
 }
 
+// sweepTrigger finds the backdoor rows of a trigger-poisoned class that
+// every vote missed, by the trigger itself. The rows flagged so far carry
+// it; the unflagged rows of the other classes do not: the difference of
+// their mean input rows is the trigger's direction (a patch's pixels, a
+// blend's pattern). Each row of the class is scored by its projection on
+// that direction; a row the cascade left scores like the class's clean
+// rows unless it carries the trigger, so rows beyond z robust deviations
+// of the unflagged rows' scores are flagged — when the flagged rows stand
+// well clear of that cut, which says the direction is the trigger's.
+func sweepTrigger(view Matrix, rows []int, class int, labels []int, out []bool, kindOf []string, trig []float64, z float64) {
+	const minSeed = 10
+	var poison, rest []int
+	for _, i := range rows {
+		if out[i] && kindOf[i] == "trigger" {
+			poison = append(poison, i)
+		} else if !out[i] {
+			rest = append(rest, i)
+		}
+	}
+	var others []int
+	for i, y := range labels {
+		if y != class && !out[i] {
+			others = append(others, i)
+		}
+	}
+	if len(poison) < minSeed || len(rest) < minSeed || len(others) < minSeed {
+		return
+	}
+	base := centroid(view, others)
+	dir := centroid(view, poison)
+	for j := range dir {
+		dir[j] -= base[j]
+	}
+	score := func(i int) float64 {
+		var s float64
+		for j, v := range view.Row(i) {
+			s += (float64(v) - base[j]) * dir[j]
+		}
+		return s
+	}
+	restScores := make([]float64, len(rest))
+	for k, i := range rest {
+		restScores[k] = score(i)
+	}
+	cut := robustCut(restScores, z)
+	poisonScores := make([]float64, len(poison))
+	for k, i := range poison {
+		poisonScores[k] = score(i)
+	}
+	typical := median(poisonScores)
+	if !(cut > 0 && typical > 2*cut) {
+		return // the direction does not separate: not a trigger's
+	}
+	for k, i := range rest {
+		if s := restScores[k]; s > cut {
+			out[i], kindOf[i] = true, "trigger"
+			trig[i] = math.Max(trig[i], math.Min(1, s/typical))
+		}
+	}
+}
+
 func centroid(m Matrix, rows []int) []float64 {
 	c := make([]float64, m.Cols)
 	for _, i := range rows {
@@ -454,10 +516,11 @@ func sqDist(x []float32, c []float64) float64 {
 }
 
 // inputNeighbours finds each row's neighbours in the input view, images
-// binarised first (see binarize). When the scan owns the inputs
-// (Options.Reuse) the search works on them in place, saving a copy; they
-// are not read again.
-func inputNeighbours(ctx context.Context, d *Data, o Options) (*NeighbourList, error) {
+// binarised first (see binarize), and returns the view it searched (rows
+// scaled to unit length, unless the inputs were searched through a copy).
+// When the scan owns the inputs (Options.Reuse) the search works on them
+// in place, saving a copy; they are not read again as they were.
+func inputNeighbours(ctx context.Context, d *Data, o Options) (*NeighbourList, Matrix, error) {
 	k := max(o.Policy.CascadeK, o.K)
 	m := *d.Inputs
 	switch {
@@ -468,9 +531,11 @@ func inputNeighbours(ctx context.Context, d *Data, o Options) (*NeighbourList, e
 		binarize(bin, m)
 		m = bin
 	case !o.Reuse:
-		return Neighbours(ctx, m, k)
+		list, err := Neighbours(ctx, m, k)
+		return list, m, err
 	}
-	return neighboursInPlace(ctx, m, k)
+	list, err := neighboursInPlace(ctx, m, k)
+	return list, m, err
 }
 
 // binarize writes to dst (which may be m) 1 where m's value is above the

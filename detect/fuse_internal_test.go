@@ -93,3 +93,73 @@ func TestAutoReuseSameResult(t *testing.T) {
 		t.Fatal("nothing flagged: the test data does not exercise the scan")
 	}
 }
+
+// TestSweepTrigger: the rows the votes flagged in a class carry a patch;
+// the sweep finds the patched rows they missed, and no clean row.
+func TestSweepTrigger(t *testing.T) {
+	const n, d = 600, 36
+	r := rand.New(rand.NewPCG(9, 10))
+	view := Matrix{Data: make([]float32, n*d), Rows: n, Cols: d}
+	labels := make([]int, n)
+	patched := map[int]bool{}
+	for i := range n {
+		labels[i] = i % 3
+		for j := range d - 4 { // digit-like strokes: random bits
+			if r.Float64() < 0.3 {
+				view.Data[i*d+j] = 1
+			}
+		}
+		if labels[i] == 0 && i%9 == 0 { // a third of class 0 carries the patch
+			patched[i] = true
+			for j := d - 4; j < d; j++ {
+				view.Data[i*d+j] = 1
+			}
+		}
+	}
+	out, kindOf, trig := make([]bool, n), make([]string, n), make([]float64, n)
+	var missed []int
+	k := 0
+	var rows []int
+	for i := range n {
+		if labels[i] != 0 {
+			continue
+		}
+		rows = append(rows, i)
+		if patched[i] {
+			if k%4 == 0 {
+				missed = append(missed, i) // a quarter left for the sweep
+			} else {
+				out[i], kindOf[i] = true, "trigger"
+			}
+			k++
+		}
+	}
+	sweepTrigger(view, rows, 0, labels, out, kindOf, trig, 5)
+	for i := range n {
+		if out[i] != patched[i] {
+			t.Fatalf("row %d: flagged %v, patched %v (missed by the votes: %v)", i, out[i], patched[i], slices.Contains(missed, i))
+		}
+	}
+
+	// Flagged rows that share no pattern give no direction: nothing added.
+	out2, kind2 := make([]bool, n), make([]string, n)
+	for _, i := range rows[:40] {
+		out2[i], kind2[i] = true, "trigger"
+	}
+	clean := Matrix{Data: slices.Clone(view.Data), Rows: n, Cols: d}
+	for i := range n {
+		for j := d - 4; j < d; j++ {
+			clean.Data[i*d+j] = 0
+		}
+	}
+	sweepTrigger(clean, rows, 0, labels, out2, kind2, make([]float64, n), 5)
+	added := 0
+	for _, i := range rows[40:] {
+		if out2[i] {
+			added++
+		}
+	}
+	if added > 0 {
+		t.Fatalf("no shared trigger, yet %d rows added", added)
+	}
+}
