@@ -229,9 +229,13 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	if err != nil {
 		return nil, err
 	}
+	raw := keepRaw(d, o)
 	inList, view, err := inputNeighbours(ctx, d, o)
 	if err != nil {
 		return nil, fmt.Errorf("nearest neighbours in the inputs: %w", err)
+	}
+	if raw == nil {
+		raw = floatRows(view)
 	}
 	emb, err := KNNLabel(ctx, d, d.Features, o.K)
 	if err != nil {
@@ -342,7 +346,7 @@ func scanAuto(ctx context.Context, d *Data, o Options) (*verdicts, error) {
 	for c, rows := range byClass {
 		if isTrig[c] {
 			refineTrigger(d.Features, rows, out, kindOf, in, trig, o.Policy.RefineMargin)
-			sweepTrigger(view, rows, c, labels, out, kindOf, trig, o.Policy.RowZ)
+			sweepTrigger(raw, rows, c, labels, out, kindOf, trig, o.Policy.RowZ)
 		}
 	}
 	v.score = make([]float64, n)
@@ -435,13 +439,15 @@ func refineTrigger(emb Matrix, rows []int, out []bool, kindOf []string, in, trig
 // sweepTrigger finds the backdoor rows of a trigger-poisoned class that
 // every vote missed, by the trigger itself. The rows flagged so far carry
 // it; the unflagged rows of the other classes do not: the difference of
-// their mean input rows is the trigger's direction (a patch's pixels, a
-// blend's pattern). Each row of the class is scored by its projection on
-// that direction; a row the cascade left scores like the class's clean
-// rows unless it carries the trigger, so rows beyond z robust deviations
-// of the unflagged rows' scores are flagged — when the flagged rows stand
-// well clear of that cut, which says the direction is the trigger's.
-func sweepTrigger(view Matrix, rows []int, class int, labels []int, out []bool, kindOf []string, trig []float64, z float64) {
+// their mean raw input rows, each pixel (or column) weighed by the inverse
+// of its variance, is the trigger's direction — a patch's pixels, a
+// blend's pattern where digits seldom draw. Each row of the class is
+// scored by its projection on that direction; a row the cascade left
+// scores like the class's clean rows unless it carries the trigger, so
+// rows beyond z robust deviations of the unflagged rows' scores are
+// flagged — when the flagged rows stand well clear of that cut, which says
+// the direction is the trigger's.
+func sweepTrigger(raw inputRows, rows []int, class int, labels []int, out []bool, kindOf []string, trig []float64, z float64) {
 	const minSeed = 10
 	var poison, rest []int
 	for _, i := range rows {
@@ -460,15 +466,21 @@ func sweepTrigger(view Matrix, rows []int, class int, labels []int, out []bool, 
 	if len(poison) < minSeed || len(rest) < minSeed || len(others) < minSeed {
 		return
 	}
-	base := centroid(view, others)
-	dir := centroid(view, poison)
-	for j := range dir {
-		dir[j] -= base[j]
+	base, baseVar := moments(raw, others)
+	dir, dirVar := moments(raw, poison)
+	var total float64
+	for j := range baseVar {
+		total += baseVar[j]
 	}
+	floor := 1e-3 * total / float64(len(baseVar)) // keeps constant pixels finite
+	for j := range dir {
+		dir[j] = (dir[j] - base[j]) / (baseVar[j] + dirVar[j] + floor)
+	}
+	buf := make([]float64, raw.cols())
 	score := func(i int) float64 {
 		var s float64
-		for j, v := range view.Row(i) {
-			s += (float64(v) - base[j]) * dir[j]
+		for j, v := range raw.row(i, buf) {
+			s += (v - base[j]) * dir[j]
 		}
 		return s
 	}
@@ -491,6 +503,88 @@ func sweepTrigger(view Matrix, rows []int, class int, labels []int, out []bool, 
 			trig[i] = math.Max(trig[i], math.Min(1, s/typical))
 		}
 	}
+}
+
+// moments returns the column means and variances of the given rows.
+func moments(m inputRows, rows []int) (mean, variance []float64) {
+	d := m.cols()
+	mean, variance = make([]float64, d), make([]float64, d)
+	buf := make([]float64, d)
+	for _, i := range rows {
+		for j, v := range m.row(i, buf) {
+			mean[j] += v
+			variance[j] += v * v
+		}
+	}
+	n := float64(len(rows))
+	for j := range mean {
+		mean[j] /= n
+		variance[j] = math.Max(variance[j]/n-mean[j]*mean[j], 0)
+	}
+	return mean, variance
+}
+
+// inputRows reads rows of the raw input view as float64.
+type inputRows interface {
+	cols() int
+	row(i int, dst []float64) []float64
+}
+
+// floatRows reads a Matrix.
+type floatRows Matrix
+
+func (m floatRows) cols() int { return m.Cols }
+
+func (m floatRows) row(i int, dst []float64) []float64 {
+	for j, v := range Matrix(m).Row(i) {
+		dst[j] = float64(v)
+	}
+	return dst[:m.Cols]
+}
+
+// byteRows is a compact copy of image inputs, quantised to 8 bits over the
+// matrix's range: a quarter of their float32 size, exact for images of
+// whole numbers 0..255, within half a step (1/510 of the range) for
+// others — far below any trigger worth the name.
+type byteRows struct {
+	data   []uint8
+	d      int
+	lo, to float64 // value = lo + q·to
+}
+
+func (m byteRows) cols() int { return m.d }
+
+func (m byteRows) row(i int, dst []float64) []float64 {
+	for j, q := range m.data[i*m.d : (i+1)*m.d] {
+		dst[j] = m.lo + float64(q)*m.to
+	}
+	return dst[:m.d]
+}
+
+// keepRaw keeps what sweepTrigger needs of the raw inputs before the
+// neighbour search may overwrite them (Options.Reuse): the inputs
+// themselves when they survive, an 8-bit copy of image inputs, else nil
+// (the sweep then reads the searched view).
+func keepRaw(d *Data, o Options) inputRows {
+	m := *d.Inputs
+	if !o.Reuse {
+		return floatRows(m)
+	}
+	if !d.InputShape.IsImage() {
+		return nil
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range m.Data {
+		lo, hi = math.Min(lo, float64(v)), math.Max(hi, float64(v))
+	}
+	b := byteRows{data: make([]uint8, len(m.Data)), d: m.Cols, lo: lo, to: 1}
+	if hi > lo {
+		b.to = (hi - lo) / 255
+	}
+	for i, v := range m.Data {
+		b.data[i] = uint8(math.Round((float64(v) - lo) / b.to))
+	}
+	return b
 }
 
 func centroid(m Matrix, rows []int) []float64 {

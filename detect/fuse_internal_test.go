@@ -134,7 +134,7 @@ func TestSweepTrigger(t *testing.T) {
 			k++
 		}
 	}
-	sweepTrigger(view, rows, 0, labels, out, kindOf, trig, 5)
+	sweepTrigger(floatRows(view), rows, 0, labels, out, kindOf, trig, 5)
 	for i := range n {
 		if out[i] != patched[i] {
 			t.Fatalf("row %d: flagged %v, patched %v (missed by the votes: %v)", i, out[i], patched[i], slices.Contains(missed, i))
@@ -152,7 +152,7 @@ func TestSweepTrigger(t *testing.T) {
 			clean.Data[i*d+j] = 0
 		}
 	}
-	sweepTrigger(clean, rows, 0, labels, out2, kind2, make([]float64, n), 5)
+	sweepTrigger(floatRows(clean), rows, 0, labels, out2, kind2, make([]float64, n), 5)
 	added := 0
 	for _, i := range rows[40:] {
 		if out2[i] {
