@@ -150,6 +150,13 @@ func TestKnownAnswerVerify(t *testing.T) {
 			if res.Files != c.files {
 				t.Errorf("%d files checked, want %d", res.Files, c.files)
 			}
+			if c.single != "" { // the legacy name must match with --ignore-unsigned-files too
+				c.opts.IgnoreUnsignedFiles = true
+				res, err := sign.Verify(context.Background(), model, readFile(t, filepath.Join(kat, "bundles", c.bundle+".sig")), c.opts)
+				if err != nil || !res.Verified() {
+					t.Fatalf("with IgnoreUnsignedFiles: %v %+v", err, res)
+				}
+			}
 		})
 	}
 	wrong := sign.VerifyOptions{PublicKey: publicKey(t, "leaf")}

@@ -114,7 +114,7 @@ func Verify(ctx context.Context, modelPath string, bundle []byte, o VerifyOption
 	if err != nil {
 		return nil, err
 	}
-	if len(want.Resources) == 1 && want.Resources[0].Name == legacySingleFile && len(got.Resources) == 1 {
+	if isLegacySingleFile(want) && len(got.Resources) == 1 {
 		if st, err := os.Stat(modelPath); err == nil && !st.IsDir() {
 			got.Resources[0].Name = legacySingleFile
 		}
@@ -135,7 +135,7 @@ func (o *VerifyOptions) rehashOptions(modelPath string, want *Manifest) Manifest
 	if rel, inside := relativeTo(modelPath, o.SignaturePath); inside {
 		mo.Ignore = append(mo.Ignore, rel)
 	}
-	if o.IgnoreUnsignedFiles {
+	if o.IgnoreUnsignedFiles && !isLegacySingleFile(want) {
 		mo.only = want.files()
 	}
 	return mo
@@ -212,3 +212,9 @@ func digestsByName(m *Manifest) map[string][]byte {
 // PAE is the DSSE pre-authentication encoding that envelope signatures
 // cover.
 func PAE(payloadType string, payload []byte) []byte { return dsse.PAE(payloadType, payload) }
+
+// isLegacySingleFile reports a model_signing 1.0 single-file manifest,
+// whose one resource is named ".".
+func isLegacySingleFile(m *Manifest) bool {
+	return len(m.Resources) == 1 && m.Resources[0].Name == legacySingleFile
+}
