@@ -38,11 +38,16 @@ import (
 	"github.com/poisonguard/poisonguard/profile"
 )
 
+// keepFiles keeps the generated files (-keep).
+var keepFiles bool
+
 func main() {
 	dir := flag.String("dir", "", "scratch directory (default: a new temporary one, removed afterwards)")
 	runs := flag.Int("runs", 3, "runs per measurement; the best is reported")
 	csvGB := flag.Float64("csv-gb", 0, "write a CSV of about this many GB for the memory test, print its path, and stop")
+	keep := flag.Bool("keep", false, "keep the generated files in -dir (for profiling them)")
 	flag.Parse()
+	keepFiles = *keep
 	if err := run(*dir, *runs, *csvGB); err != nil {
 		fmt.Fprintln(os.Stderr, "datagate:", err)
 		os.Exit(2)
@@ -111,7 +116,9 @@ func run(dir string, runs int, csvGB float64) error {
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%.0fM\t%.3f\t%.1f\t%.3f\t%.1f\t%.3f\t%.1f\t%.2f\t\n", f.name, f.rows, f.cols, values/1e6,
 			read.Seconds(), values/read.Seconds()/1e6, warm.Seconds(), values/warm.Seconds()/1e6,
 			prof.Seconds(), values/prof.Seconds()/1e6, prof.Seconds()/read.Seconds())
-		os.Remove(path)
+		if !keepFiles {
+			os.Remove(path)
+		}
 	}
 	tw.Flush()
 	if err := checkTiming(dir, runs); err != nil {
