@@ -22,6 +22,10 @@ func TestRadixSortKeysMatchesSort(t *testing.T) {
 			return rng.NormFloat64() * 1e-300
 		},
 		"constant": func() float64 { return 3.5 },
+		// Values that share sign, exponent and top mantissa bits and differ
+		// below: long runs for the low-bit pass to sort.
+		"clustered in the low bits": func() float64 { return 1 + float64(rng.IntN(1<<20))*0x1p-52 },
+		"float32":                   func() float64 { return float64(float32(rng.NormFloat64())) },
 	}
 	for name, gen := range gens {
 		t.Run(name, func(t *testing.T) {
@@ -95,5 +99,60 @@ func TestRadixSortRowsByHash(t *testing.T) {
 	// LSD radix sort is stable, so equal hashes keep their order too.
 	if got := radixSortRows(rows, make([]pendingRow, len(rows))); !slices.Equal(got, want) {
 		t.Fatal("rows not sorted by hash, stably")
+	}
+}
+
+// radixSortKeysFull is the full 64-bit least-significant-digit radix sort
+// radixSortKeys replaced: the baseline of BenchmarkRadixSortKeys.
+func radixSortKeysFull(keys, buf []uint64) []uint64 {
+	var hist [radixPasses][radixBuckets]uint32
+	for _, k := range keys {
+		for p := range radixPasses {
+			hist[p][(k>>(p*radixBits))&radixMask]++
+		}
+	}
+	src, dst := keys, buf[:len(keys)]
+	for p := range radixPasses {
+		h := &hist[p]
+		shift := p * radixBits
+		if h[(src[0]>>shift)&radixMask] == uint32(len(src)) {
+			continue
+		}
+		var sum uint32
+		for i, c := range h {
+			h[i] = sum
+			sum += c
+		}
+		for _, k := range src {
+			d := (k >> shift) & radixMask
+			dst[h[d]] = k
+			h[d]++
+		}
+		src, dst = dst, src
+	}
+	return src
+}
+
+// BenchmarkRadixSortKeys sorts a KLL level 0 (4096 keys) of normal
+// doubles, as the sketch does once per 4096 values of a continuous column,
+// with the high-bits sort and with the full 64-bit baseline.
+func BenchmarkRadixSortKeys(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	base := make([]uint64, 4096)
+	for i := range base {
+		base[i] = orderKey(rng.NormFloat64())
+	}
+	keys, buf := make([]uint64, len(base)), make([]uint64, len(base))
+	for _, c := range []struct {
+		name string
+		sort func(keys, buf []uint64) []uint64
+	}{{"high-bits", radixSortKeys}, {"full-64-bit", radixSortKeysFull}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				copy(keys, base)
+				c.sort(keys, buf)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(base)), "ns/key")
+		})
 	}
 }
