@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 
@@ -74,7 +73,7 @@ func (r *Registry) VerifyDeploy(ctx context.Context, modelDir string, c DeployCh
 	if c.SignaturePath == "" {
 		c.SignaturePath = filepath.Join(modelDir, "model.sig")
 	}
-	bundle, err := os.ReadFile(c.SignaturePath)
+	bundle, err := sign.ReadBundleFile(c.SignaturePath)
 	if err != nil {
 		return nil, err
 	}

@@ -62,7 +62,7 @@ func (r *Registry) Push(ctx context.Context, name, modelDir string, o PushOption
 	if o.SignaturePath == "" {
 		o.SignaturePath = filepath.Join(modelDir, "model.sig")
 	}
-	bundle, err := os.ReadFile(o.SignaturePath)
+	bundle, err := sign.ReadBundleFile(o.SignaturePath)
 	if err != nil {
 		return nil, err
 	}

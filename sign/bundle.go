@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 )
@@ -82,6 +84,24 @@ func ParseBundle(data []byte) (*Bundle, error) {
 		return nil, fmt.Errorf("%w: the envelope carries no signature", ErrBundle)
 	}
 	return &b, nil
+}
+
+// ReadBundleFile reads a signature file, refusing one larger than
+// MaxBundle.
+func ReadBundleFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxBundle+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(data) > MaxBundle {
+		return nil, fmt.Errorf("%w: %s is larger than %d bytes", ErrBundle, path, MaxBundle)
+	}
+	return data, nil
 }
 
 // Marshal encodes the bundle as indented JSON with a final newline.

@@ -305,7 +305,7 @@ func (a *app) verifyModel(ctx context.Context, modelPath, keyPath, chainPath, si
 		}
 	}
 	opts.SignaturePath = signatureFor(modelPath, sigPath)
-	bundle, err := readLimited(opts.SignaturePath, sign.MaxBundle)
+	bundle, err := sign.ReadBundleFile(opts.SignaturePath)
 	if err != nil {
 		return nil, err
 	}
