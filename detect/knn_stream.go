@@ -71,36 +71,49 @@ type knnStream struct {
 	blocks     [][]float32 // a similarity block per goroutine
 }
 
-// collect keeps the unit-scaled rows of the chunk starting at q0 +
-// chunkRows (or 0 before the first chunk) as they stream past.
+// collect scales a batch's rows to unit length and keeps those of the
+// first chunk: the first pass's work.
 func (s *knnStream) collect(x []float32, row0, rows, dim int) error {
 	if s.dim == 0 {
 		s.dim = dim
 	} else if dim != s.dim {
 		return fmt.Errorf("the source changed from %d to %d columns between passes", s.dim, dim)
 	}
-	lo := 0
-	if s.top != nil {
-		lo = s.q0 + s.chunkRows
+	if row0 >= s.chunkRows {
+		return errStopPass
 	}
+	batch, err := s.normalise(x, row0, rows, dim)
+	if err != nil {
+		return err
+	}
+	s.keep(batch, row0, rows, 0)
+	return nil
+}
+
+// normalise scales a batch's rows to unit length into the stream's
+// scratch.
+func (s *knnStream) normalise(x []float32, row0, rows, dim int) ([]float32, error) {
+	if cap(s.batch) < len(x) {
+		s.batch = make([]float32, len(x))
+	}
+	batch, err := knnNormalise(s.batch[:len(x)], Matrix{Data: x, Rows: rows, Cols: dim})
+	if err != nil {
+		return nil, fmt.Errorf("row %d: %w", row0, err)
+	}
+	return batch, nil
+}
+
+// keep appends the batch's unit rows that fall in the chunk starting at lo.
+func (s *knnStream) keep(batch []float32, row0, rows, lo int) {
 	hi := min(lo+s.chunkRows, s.n)
 	a, b := max(row0, lo), min(row0+rows, hi)
 	if a >= b {
-		if row0 >= hi && s.top == nil {
-			return errStopPass
-		}
-		return nil
+		return
 	}
-	part := x[(a-row0)*dim : (b-row0)*dim]
 	if s.next == nil {
-		s.next = make([]float32, 0, (hi-lo)*dim) // exactly the chunk: no regrowth
+		s.next = make([]float32, 0, (hi-lo)*s.dim) // exactly the chunk: no regrowth
 	}
-	off := len(s.next)
-	s.next = append(s.next, part...)
-	if _, err := knnNormalise(s.next[off:], Matrix{Data: part, Rows: b - a, Cols: dim}); err != nil {
-		return fmt.Errorf("row %d: %w", a, err)
-	}
-	return nil
+	s.next = append(s.next, batch[(a-row0)*s.dim:(b-row0)*s.dim]...)
 }
 
 // startChunk makes the collected rows the queries of the chunk at q0.
@@ -113,18 +126,15 @@ func (s *knnStream) startChunk(q0 int) {
 	s.top = newKNNTop(s.queryRows, s.k)
 }
 
-// serve offers every row of a batch to the chunk's queries, and collects
-// the batch's rows of the next chunk.
+// serve offers every row of a batch to the chunk's queries, and keeps the
+// batch's rows of the next chunk.
 func (s *knnStream) serve(x []float32, row0, rows, dim int) error {
 	if dim != s.dim {
 		return fmt.Errorf("the source changed from %d to %d columns between passes", s.dim, dim)
 	}
-	if cap(s.batch) < len(x) {
-		s.batch = make([]float32, len(x))
-	}
-	batch, err := knnNormalise(s.batch[:len(x)], Matrix{Data: x, Rows: rows, Cols: dim})
+	batch, err := s.normalise(x, row0, rows, dim)
 	if err != nil {
-		return fmt.Errorf("row %d: %w", row0, err)
+		return err
 	}
 	blocks := (s.queryRows + knnStreamBlock - 1) / knnStreamBlock
 	var next atomic.Int64
@@ -140,7 +150,8 @@ func (s *knnStream) serve(x []float32, row0, rows, dim int) error {
 			s.offerBlock(s.blocks[w], batch, b*knnStreamBlock, row0, rows)
 		}
 	})
-	return s.collect(x, row0, rows, dim)
+	s.keep(batch, row0, rows, s.q0+s.chunkRows)
+	return nil
 }
 
 // offerBlock compares queries [r0, r0+knnStreamBlock) with a batch and

@@ -34,16 +34,10 @@ type Entry struct {
 	Body  json.RawMessage `json:"body"`
 }
 
-// leaf is the exact bytes hashed into the tree: the entry as compact JSON
+// Leaf is the exact bytes hashed into the tree: the entry as compact JSON
 // with its index, so an entry moved to another position no longer matches.
-func (e Entry) leaf() ([]byte, error) {
-	var body bytes.Buffer
-	if err := json.Compact(&body, e.Body); err != nil {
-		return nil, err
-	}
-	e.Body = body.Bytes()
-	return json.Marshal(e)
-}
+// (encoding/json compacts a RawMessage body as it writes it.)
+func (e Entry) Leaf() ([]byte, error) { return json.Marshal(e) }
 
 // parseLeaf decodes stored leaf bytes.
 func parseLeaf(b []byte) (Entry, error) {

@@ -1,8 +1,10 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -169,8 +171,12 @@ func (l *Log) AppendTx(ctx context.Context, tx *store.Tx, recs ...Record) ([]Ent
 		if err := Validate(rec.Kind, rec.Body); err != nil {
 			return nil, err
 		}
-		e := Entry{Index: n + int64(i), Kind: rec.Kind, Time: now, Body: rec.Body}
-		leaf, err := e.leaf()
+		var body bytes.Buffer
+		if err := json.Compact(&body, rec.Body); err != nil {
+			return nil, err
+		}
+		e := Entry{Index: n + int64(i), Kind: rec.Kind, Time: now, Body: body.Bytes()}
+		leaf, err := e.Leaf()
 		if err != nil {
 			return nil, err
 		}
@@ -188,15 +194,9 @@ func (l *Log) AppendTx(ctx context.Context, tx *store.Tx, recs ...Record) ([]Ent
 		if _, err := tx.Exec(ctx, `INSERT INTO ledger_entries (idx, kind, created, leaf) VALUES (?, ?, ?, ?)`, e.Index, e.Kind, e.Time, leaf); err != nil {
 			return nil, err
 		}
-		e.Body, _ = parseBody(leaf)
 		out[i] = e
 	}
 	return out, nil
-}
-
-func parseBody(leaf []byte) ([]byte, error) {
-	e, err := parseLeaf(leaf)
-	return e.Body, err
 }
 
 // pendingReader reads stored hashes from the database, or from the

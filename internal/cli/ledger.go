@@ -122,7 +122,7 @@ Kinds and their required fields:
 					return err
 				}
 				e := es[0]
-				_, leaf, err := l.Entry(ctx, e.Index)
+				leaf, err := e.Leaf()
 				if err != nil {
 					return err
 				}
@@ -446,11 +446,11 @@ func (a *app) ledgerLogCommand(sf *storeFlags) *cobra.Command {
 
 var errStop = errors.New("stop")
 
-// summarise shortens a JSON body to one line.
+// summarise shortens a JSON body to at most n characters.
 func summarise(body []byte, n int) string {
-	s := string(body)
-	if len(s) > n {
-		s = s[:n-1] + "…"
+	r := []rune(string(body))
+	if len(r) > n {
+		return string(r[:n-1]) + "…"
 	}
-	return s
+	return string(r)
 }

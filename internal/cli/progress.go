@@ -46,17 +46,21 @@ func (p *progress) rows(n int64) {
 		if time.Since(p.start) < progressDelay {
 			return
 		}
-		p.bar = progressbar.NewOptions64(-1,
-			progressbar.OptionSetWriter(p.w),
-			progressbar.OptionSetDescription(p.desc),
-			progressbar.OptionSetItsString("rows"),
-			progressbar.OptionShowIts(),
-			progressbar.OptionShowCount(),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
+		p.bar = p.newBar(-1, p.desc, progressbar.OptionSetItsString("rows"), progressbar.OptionShowIts())
 	}
 	p.bar.Set64(n)
+}
+
+// newBar makes a bar on stderr; unit says what it counts.
+func (p *progress) newBar(total int64, desc string, unit ...progressbar.Option) *progressbar.ProgressBar {
+	opts := append([]progressbar.Option{
+		progressbar.OptionSetWriter(p.w),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionShowCount(),
+		progressbar.OptionThrottle(100 * time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	}, unit...)
+	return progressbar.NewOptions64(total, opts...)
 }
 
 // done removes the bar.
@@ -86,15 +90,7 @@ func (p *progress) steps(stage string, done, total int) {
 			return
 		}
 		p.stage = stage
-		p.bar = progressbar.NewOptions(total,
-			progressbar.OptionSetWriter(p.w),
-			progressbar.OptionSetDescription(stageName(stage)),
-			progressbar.OptionSetItsString("steps"),
-			progressbar.OptionShowIts(),
-			progressbar.OptionShowCount(),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
+		p.bar = p.newBar(int64(total), stageName(stage), progressbar.OptionSetItsString("steps"), progressbar.OptionShowIts())
 	}
 	p.bar.Set(done)
 }
@@ -111,14 +107,7 @@ func (p *progress) bytes(n int64) {
 		if time.Since(p.start) < progressDelay {
 			return
 		}
-		p.bar = progressbar.NewOptions64(-1,
-			progressbar.OptionSetWriter(p.w),
-			progressbar.OptionSetDescription(p.desc),
-			progressbar.OptionShowBytes(true),
-			progressbar.OptionShowCount(),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionClearOnFinish(),
-		)
+		p.bar = p.newBar(-1, p.desc, progressbar.OptionShowBytes(true))
 	}
 	p.bar.Set64(p.count)
 }
