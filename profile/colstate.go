@@ -10,7 +10,7 @@ type colState struct {
 	col *Column
 	// The exact store holds the finite values while within the exact
 	// limit: counts per value while the column has few distinct values
-	// (images, codes, integers), then raw values.
+	// (images, codes, integers: at most eagerDistinct), then raw values.
 	counted valueCounter
 	raw     rawStore
 	nexact  int64
@@ -20,7 +20,7 @@ type colState struct {
 // keep adds finite values to the exact store.
 func (s *colState) keep(xs []float64) {
 	s.nexact += int64(len(xs))
-	s.raw.add(xs[s.counted.add(xs):])
+	s.raw.add(xs[s.counted.add(xs, eagerDistinct):])
 }
 
 // release empties the exact store.
@@ -54,19 +54,44 @@ func (s *colState) values(scratch *[2][]uint64) *Values {
 	return valuesFromSortedKeys(radixSortKeys(keys, scratch[1][:len(keys)]))
 }
 
-// toSketch moves the exact store into a new KLL sketch.
+// rescue moves the exact store's raw values into a new counter when, with
+// the counted ones, they have at most maxSmallDistinct distinct values, so
+// that a column with a few thousand distinct values stays exact beyond the
+// exact limit. It reports whether it did; a continuous column gives up
+// after maxSmallDistinct distinct values, once.
+func (s *colState) rescue() bool {
+	var vc valueCounter
+	ok := true
+	s.counted.each(func(x float64, n int64) {
+		ok = ok && vc.addRun(x, n, maxSmallDistinct)
+	})
+	s.raw.each(func(xs []float64) {
+		ok = ok && vc.add(xs, maxSmallDistinct) == len(xs)
+	})
+	if !ok {
+		return false
+	}
+	s.counted, s.raw = vc, rawStore{}
+	return true
+}
+
+// toSketch moves the exact store into a new KLL sketch: the counted values
+// in ascending order (a map's order would make the sketch differ from run
+// to run), then the raw ones as they came.
 func (s *colState) toSketch(k int) *KLL {
 	sk := NewKLL(k)
-	block := make([]float64, 0, rawChunk)
-	s.counted.each(func(x float64, n int64) {
-		for range n {
+	var buf [512]float64
+	block := buf[:0]
+	counted := s.counted.sample()
+	for i, x := range counted.Values {
+		for range counted.Counts[i] {
 			if len(block) == cap(block) {
 				sk.UpdateMany(block)
 				block = block[:0]
 			}
 			block = append(block, x)
 		}
-	})
+	}
 	sk.UpdateMany(block)
 	s.raw.each(sk.UpdateMany)
 	s.release()
@@ -113,11 +138,11 @@ func (s *colState) add(v dataset.Vector, rows int, opts Options) {
 		s.keep(fin)
 		return
 	}
-	// Beyond the exact limit a column whose every value so far has been
-	// counted (at most maxSmallDistinct distinct values: codes, integers,
-	// pixels) stays exact, at the cost of its distinct values only.
-	if c.Sketch == nil && s.raw.len() == 0 && !s.counted.full {
-		if took := s.counted.add(fin); took == len(fin) {
+	// Beyond the exact limit a column with at most maxSmallDistinct
+	// distinct values so far (codes, integers, pixels) stays exact, counted,
+	// at the cost of its distinct values only.
+	if c.Sketch == nil && (s.raw.len() == 0 || s.rescue()) {
+		if took := s.counted.add(fin, maxSmallDistinct); took == len(fin) {
 			s.nexact += int64(len(fin))
 			return
 		} else {

@@ -5,10 +5,10 @@ import (
 	"slices"
 )
 
-// valueCounter counts the values of a numeric column while it has at most
-// maxSmallDistinct distinct ones. Integral values in [0, denseSize) —
-// pixels, codes, small counts — are counted in an array, the rest in a
-// map, and runs of equal values are counted once per run.
+// valueCounter counts the values of a numeric column while it has few
+// distinct ones. Integral values in [0, denseSize) — pixels, codes, small
+// counts — are counted in an array, the rest in a map, and runs of equal
+// values are counted once per run.
 type valueCounter struct {
 	dense    []int64 // counts of the integers 0..denseSize-1, allocated on first use
 	sparse   map[float64]int64
@@ -17,15 +17,23 @@ type valueCounter struct {
 }
 
 const (
-	// maxSmallDistinct is how many distinct values a counter takes.
+	// maxSmallDistinct is how many distinct values a column may have to
+	// stay exact beyond the exact limit, counted.
 	maxSmallDistinct = 4096
+	// eagerDistinct is how many distinct values the exact store counts
+	// while within the exact limit; beyond them it keeps raw values, and
+	// only a column that passes the exact limit is counted again up to
+	// maxSmallDistinct (see colState.rescue). Counting every column up to
+	// maxSmallDistinct at once cost a continuous column a 4096-entry map
+	// (about 270 KB: 210 MB for a 784-column file) only to give up.
+	eagerDistinct = 256
 	// denseSize bounds the integers counted in the array.
 	denseSize = 4096
 )
 
-// add counts values until one would exceed maxSmallDistinct; it returns
-// how many it took (all of xs unless the counter became full).
-func (vc *valueCounter) add(xs []float64) int {
+// add counts values until one would exceed limit distinct values; it
+// returns how many it took (all of xs unless the counter became full).
+func (vc *valueCounter) add(xs []float64, limit int) int {
 	if vc.full {
 		return 0
 	}
@@ -35,34 +43,42 @@ func (vc *valueCounter) add(xs []float64) int {
 		for j < len(xs) && xs[j] == x {
 			j++
 		}
-		n := int64(j - i)
-		if x >= 0 && x < denseSize && x == float64(int(x)) {
-			if vc.dense == nil {
-				vc.dense = make([]int64, denseSize)
-			}
-			k := int(x)
-			if vc.dense[k] == 0 && !vc.admit() {
-				return i
-			}
-			vc.dense[k] += n
-		} else {
-			if vc.sparse == nil {
-				vc.sparse = make(map[float64]int64)
-			}
-			c, ok := vc.sparse[x]
-			if !ok && !vc.admit() {
-				return i
-			}
-			vc.sparse[x] = c + n
+		if !vc.addRun(x, int64(j-i), limit) {
+			return i
 		}
 		i = j
 	}
 	return len(xs)
 }
 
+// addRun counts n copies of x, unless x is new and would exceed limit
+// distinct values, which marks the counter full.
+func (vc *valueCounter) addRun(x float64, n int64, limit int) bool {
+	if x >= 0 && x < denseSize && x == float64(int(x)) {
+		if vc.dense == nil {
+			vc.dense = make([]int64, denseSize)
+		}
+		k := int(x)
+		if vc.dense[k] == 0 && !vc.admit(limit) {
+			return false
+		}
+		vc.dense[k] += n
+		return true
+	}
+	if vc.sparse == nil {
+		vc.sparse = make(map[float64]int64)
+	}
+	c, ok := vc.sparse[x]
+	if !ok && !vc.admit(limit) {
+		return false
+	}
+	vc.sparse[x] = c + n
+	return true
+}
+
 // admit makes room for one more distinct value, or marks the counter full.
-func (vc *valueCounter) admit() bool {
-	if vc.distinct >= maxSmallDistinct {
+func (vc *valueCounter) admit(limit int) bool {
+	if vc.distinct >= limit {
 		vc.full = true
 		return false
 	}

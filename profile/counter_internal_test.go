@@ -25,7 +25,7 @@ func TestValueCounterSample(t *testing.T) {
 		}
 	}
 	var vc valueCounter
-	if took := vc.add(xs); took != len(xs) {
+	if took := vc.add(xs, maxSmallDistinct); took != len(xs) {
 		t.Fatalf("took %d of %d", took, len(xs))
 	}
 	got, want := vc.sample(), Compact(slices.Clone(xs))
@@ -40,10 +40,10 @@ func TestValueCounterStopsAtLimit(t *testing.T) {
 		xs[i] = math.Sqrt(float64(i))
 	}
 	var vc valueCounter
-	if took := vc.add(xs); took != maxSmallDistinct || !vc.full {
+	if took := vc.add(xs, maxSmallDistinct); took != maxSmallDistinct || !vc.full {
 		t.Fatalf("took %d, full %v", took, vc.full)
 	}
-	if vc.add([]float64{0}) != 0 {
+	if vc.add([]float64{0}, maxSmallDistinct) != 0 {
 		t.Fatal("a full counter took more")
 	}
 }

@@ -408,16 +408,25 @@ func FuzzRead(f *testing.F) {
 
 // Beyond the exact limit, a column with few distinct values stays exact
 // (it costs only its distinct values) while a continuous one is sketched.
+// "price" has more distinct values than the exact store counts eagerly, so
+// it reaches the limit as raw values and is counted from there on.
 func TestFewValuedColumnsStayExact(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	tb := table{names: []string{"code", "x"}}
+	tb := table{names: []string{"code", "x", "price"}}
+	var prices []float64
 	for i := range 150_000 {
-		tb.rows = append(tb.rows, []float64{float64(i % 97), rng.NormFloat64()})
+		price := float64(rng.IntN(3000))/4 - 100
+		prices = append(prices, price)
+		tb.rows = append(tb.rows, []float64{float64(i % 97), rng.NormFloat64(), price})
 	}
 	p := profileOf(t, tb, profile.Options{ExactLimit: 10_000})
-	code, x := p.Column("code"), p.Column("x")
+	code, x, price := p.Column("code"), p.Column("x"), p.Column("price")
 	if !code.Exact() || code.Values.N() != 150_000 || len(code.Values.Values) != 97 {
 		t.Fatalf("code: exact=%v", code.Exact())
+	}
+	want := profile.Compact(prices)
+	if !price.Exact() || !slices.Equal(price.Values.Values, want.Values) || !slices.Equal(price.Values.Counts, want.Counts) {
+		t.Fatalf("price: exact=%v, want its every value counted", price.Exact())
 	}
 	if x.Exact() || x.Sketch == nil || x.Sketch.N() != 150_000 {
 		t.Fatalf("x: exact=%v", x.Exact())
@@ -439,5 +448,29 @@ func TestFromSourceStopsOnCancel(t *testing.T) {
 	src := &source{tb: loadExample(t, example.DigitsTrain), batchRows: 10, labeled: true}
 	if _, err := profile.FromSource(ctx, src, profile.Options{}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+// The same rows give the same profile, byte for byte, from run to run —
+// including a sketch built from values the exact store had counted, whose
+// map order must not leak into the sketch.
+func TestProfileDeterministic(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	tb := table{names: []string{"x", "steps"}}
+	for i := range 30_000 {
+		tb.rows = append(tb.rows, []float64{rng.NormFloat64(), float64(i%200) + 0.5 + float64(i/20_000)*rng.Float64()})
+	}
+	encode := func() []byte {
+		var buf bytes.Buffer
+		if err := profile.Write(&buf, profileOf(t, tb, profile.Options{ExactLimit: 5_000, KLLK: 8})); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	want := encode()
+	for range 3 {
+		if !bytes.Equal(encode(), want) {
+			t.Fatal("profiling the same rows twice gave different profiles")
+		}
 	}
 }
