@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/poisonguard/poisonguard/dataset"
 )
@@ -135,19 +136,26 @@ func (p *Profiler) Add(ctx context.Context, b *dataset.Batch) error {
 		return fmt.Errorf("batch has %d columns, schema %d", len(b.Cols), len(p.cols))
 	}
 	p.hasher.reset(b.Rows)
+	// The batch's work is a queue of tasks — each column's statistics, then
+	// the row hashes of each block of rows — that the workers take in turn,
+	// so that one worker slowed (by the reader's goroutine sharing its core,
+	// or by a column's sketch compacting) does not leave the others idle.
 	w := min(p.opts.Workers, max(len(p.cols), 1))
+	blocks := min(b.Rows, 4*w)
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	for k := range w {
+	for range w {
 		wg.Go(func() {
-			for j := k; j < len(p.cols); j += w {
-				p.cols[j].add(b.Cols[j], b.Rows, p.opts)
-			}
-			lo, hi := b.Rows*k/w, b.Rows*(k+1)/w
-			for j, c := range p.cols {
-				if c.col.Kind == dataset.Numeric {
-					p.hasher.addNum(j, b.Cols[j].Num, lo, hi)
-				} else {
-					p.hasher.addStr(j, b.Cols[j].Str, lo, hi)
+			for {
+				t := int(next.Add(1) - 1)
+				switch {
+				case t < len(p.cols):
+					p.cols[t].add(b.Cols[t], b.Rows, p.opts)
+				case t < len(p.cols)+blocks:
+					k := t - len(p.cols)
+					p.hashRows(b, b.Rows*k/blocks, b.Rows*(k+1)/blocks)
+				default:
+					return
 				}
 			}
 		})
@@ -178,6 +186,17 @@ func (p *Profiler) Add(ctx context.Context, b *dataset.Batch) error {
 		p.opts.Progress(p.rows)
 	}
 	return nil
+}
+
+// hashRows folds every column of rows lo..hi of b into the row hashes.
+func (p *Profiler) hashRows(b *dataset.Batch, lo, hi int) {
+	for j, c := range p.cols {
+		if c.col.Kind == dataset.Numeric {
+			p.hasher.addNum(j, b.Cols[j].Num, lo, hi)
+		} else {
+			p.hasher.addStr(j, b.Cols[j].Str, lo, hi)
+		}
+	}
 }
 
 // Close stops the profiler's row-set goroutine; Profile calls it, and a
