@@ -1,6 +1,9 @@
 package profile
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // Radix sorting of order keys (see orderKey): the exact store of a column
 // sorts up to its exact limit of values when the profile is finished, and
@@ -17,28 +20,38 @@ const (
 
 // radixSortKeys sorts keys in ascending order, using buf (of the same
 // length) as scratch, and returns the slice that holds the result (keys or
-// buf). It sorts by the high 33 bits of the keys — sign, exponent and the
-// mantissa's top 21 bits — in at most three 11-bit passes, skipping digits
-// that every key shares (so integer-valued and narrow-range data take
-// fewer), then sorts each run of keys that share those bits by the rest.
-// Such runs are rare and short for continuous data (a few equal values,
-// or float32 values that differ in their last two mantissa bits), which is
-// why this takes half the passes of a full 64-bit radix sort.
+// buf). It sorts by the 33 bits from the highest bit in which the keys
+// differ — sign, exponent and the mantissa's top 21 bits for data of either
+// sign, more mantissa bits for data in a narrow range — in three 11-bit
+// passes, skipping digits every key shares, then sorts each run of keys
+// that share those bits by the rest. Such runs are rare and short for
+// continuous data (a few equal values, or float32 values that differ in
+// their last mantissa bits), which is why this takes half the passes of a
+// full 64-bit radix sort. (Two passes over 22 bits leave runs common enough
+// that sorting them mispredicts more than the third pass costs.)
 func radixSortKeys(keys, buf []uint64) []uint64 {
 	if len(keys) < 2 {
 		return keys
 	}
+	var diff uint64
+	for _, k := range keys {
+		diff |= k ^ keys[0]
+	}
+	if diff == 0 {
+		return keys
+	}
+	low := max(bits.Len64(diff)-radixHighPasses*radixBits, 0)
 	var hist [radixHighPasses][radixBuckets]uint32
 	for _, k := range keys {
-		h := k >> radixLowBits
-		for p := range radixHighPasses {
-			hist[p][(h>>(p*radixBits))&radixMask]++
-		}
+		h := k >> low
+		hist[0][h&radixMask]++
+		hist[1][(h>>radixBits)&radixMask]++
+		hist[2][(h>>(2*radixBits))&radixMask]++
 	}
 	src, dst := keys, buf[:len(keys)]
 	for p := range radixHighPasses {
 		h := &hist[p]
-		shift := radixLowBits + p*radixBits
+		shift := low + p*radixBits
 		if h[(src[0]>>shift)&radixMask] == uint32(len(src)) {
 			continue // every key has this digit
 		}
@@ -54,22 +67,22 @@ func radixSortKeys(keys, buf []uint64) []uint64 {
 		}
 		src, dst = dst, src
 	}
-	sortLowRuns(src)
+	if low > 0 {
+		sortLowRuns(src, low)
+	}
 	return src
 }
 
-const (
-	radixLowBits    = 64 - radixHighPasses*radixBits // 31: sorted run by run
-	radixHighPasses = 3
-)
+// radixHighPasses is the number of 11-bit digits radixSortKeys sorts by.
+const radixHighPasses = 3
 
-// sortLowRuns sorts each run of keys that share their high bits (as
+// sortLowRuns sorts each run of keys that share the bits above low (as
 // radixSortKeys left them, ordered by those bits) by their low bits.
-func sortLowRuns(keys []uint64) {
+func sortLowRuns(keys []uint64, low int) {
 	for i := 0; i < len(keys); {
-		hi := keys[i] >> radixLowBits
+		hi := keys[i] >> low
 		j := i + 1
-		for j < len(keys) && keys[j]>>radixLowBits == hi {
+		for j < len(keys) && keys[j]>>low == hi {
 			j++
 		}
 		if run := keys[i:j]; len(run) > 1 {

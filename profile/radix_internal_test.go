@@ -26,10 +26,14 @@ func TestRadixSortKeysMatchesSort(t *testing.T) {
 		// below: long runs for the low-bit pass to sort.
 		"clustered in the low bits": func() float64 { return 1 + float64(rng.IntN(1<<20))*0x1p-52 },
 		"float32":                   func() float64 { return float64(float32(rng.NormFloat64())) },
+		// A narrow range far from zero: the keys share their top 30 bits.
+		"narrow range": func() float64 { return 1000 + rng.Float64() },
+		// Few distinct values among many: long runs of equal keys.
+		"rounded": func() float64 { return math.Round(rng.NormFloat64()*100) / 100 },
 	}
 	for name, gen := range gens {
 		t.Run(name, func(t *testing.T) {
-			for _, n := range []int{0, 1, 2, 17, 5000} {
+			for _, n := range []int{0, 1, 2, 17, 5000, 40000} {
 				xs := make([]float64, n)
 				keys := make([]uint64, n)
 				for i := range xs {
@@ -133,26 +137,42 @@ func radixSortKeysFull(keys, buf []uint64) []uint64 {
 	return src
 }
 
-// BenchmarkRadixSortKeys sorts a KLL level 0 (4096 keys) of normal
-// doubles, as the sketch does once per 4096 values of a continuous column,
-// with the high-bits sort and with the full 64-bit baseline.
+// BenchmarkRadixSortKeys sorts KLL levels 0 (4096 keys), as the sketch
+// does once per 4096 values of a continuous column, with the high-bits
+// sort and with the full 64-bit baseline: normal doubles, and doubles in a
+// narrow range far from zero. Each iteration sorts the next of 256
+// different blocks: sorting one block over and over lets the branch
+// predictor learn its runs and flatters a sort that has many.
 func BenchmarkRadixSortKeys(b *testing.B) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	base := make([]uint64, 4096)
-	for i := range base {
-		base[i] = orderKey(rng.NormFloat64())
-	}
-	keys, buf := make([]uint64, len(base)), make([]uint64, len(base))
-	for _, c := range []struct {
+	for _, data := range []struct {
 		name string
-		sort func(keys, buf []uint64) []uint64
-	}{{"high-bits", radixSortKeys}, {"full-64-bit", radixSortKeysFull}} {
-		b.Run(c.name, func(b *testing.B) {
-			for b.Loop() {
-				copy(keys, base)
-				c.sort(keys, buf)
+		gen  func(*rand.Rand) float64
+	}{
+		{"normal", (*rand.Rand).NormFloat64},
+		{"narrow", func(r *rand.Rand) float64 { return 1000 + r.Float64() }},
+	} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		blocks := make([][]uint64, 256)
+		for i := range blocks {
+			blocks[i] = make([]uint64, 4096)
+			for j := range blocks[i] {
+				blocks[i][j] = orderKey(data.gen(rng))
 			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(base)), "ns/key")
-		})
+		}
+		keys, buf := make([]uint64, 4096), make([]uint64, 4096)
+		for _, c := range []struct {
+			name string
+			sort func(keys, buf []uint64) []uint64
+		}{{"high-bits", radixSortKeys}, {"full-64-bit", radixSortKeysFull}} {
+			b.Run(data.name+"/"+c.name, func(b *testing.B) {
+				i := 0
+				for b.Loop() {
+					copy(keys, blocks[i%len(blocks)])
+					i++
+					c.sort(keys, buf)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/4096, "ns/key")
+			})
+		}
 	}
 }
