@@ -182,10 +182,7 @@ func (c *Column) finish() {
 		case c.Moments == nil || c.Moments.N == 0:
 			c.Quantiles = nil
 		case c.Values != nil:
-			c.Quantiles = make([]float64, len(quantileProbs))
-			for i, q := range quantileProbs {
-				c.Quantiles[i] = c.Values.Quantile(q)
-			}
+			c.Quantiles = c.Values.Quantiles(quantileProbs[:])
 		case c.Sketch != nil:
 			c.Quantiles = c.Sketch.Quantiles(quantileProbs[:])
 		}

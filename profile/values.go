@@ -78,29 +78,40 @@ func (v *Values) expand() []float64 {
 // Quantile returns the q-quantile with linear interpolation between order
 // statistics (numpy's default "linear" method).
 func (v *Values) Quantile(q float64) float64 {
-	n := v.N()
-	if n == 0 {
-		return math.NaN()
-	}
-	pos := q * float64(n-1)
-	lo := int64(math.Floor(pos))
-	frac := pos - float64(lo)
-	a := v.at(lo)
-	if frac == 0 || lo+1 >= n {
-		return a
-	}
-	return a + frac*(v.at(lo+1)-a)
+	return v.Quantiles([]float64{q})[0]
 }
 
-// at returns the k-th smallest value (0-based).
-func (v *Values) at(k int64) float64 {
-	for i, c := range v.Counts {
-		if k < c {
-			return v.Values[i]
+// Quantiles returns Quantile(q) for each q in qs, which must be ascending,
+// in one pass over the sample.
+func (v *Values) Quantiles(qs []float64) []float64 {
+	out := make([]float64, len(qs))
+	n := v.N()
+	i, below := 0, int64(0) // below: values before v.Values[i]
+	// at returns the k-th smallest value (0-based), for k not decreasing
+	// from call to call.
+	at := func(k int64) float64 {
+		for i < len(v.Values)-1 && k >= below+v.Counts[i] {
+			below += v.Counts[i]
+			i++
 		}
-		k -= c
+		return v.Values[i]
 	}
-	return v.Values[len(v.Values)-1]
+	for j, q := range qs {
+		if n == 0 {
+			out[j] = math.NaN()
+			continue
+		}
+		pos := q * float64(n-1)
+		lo := int64(math.Floor(pos))
+		frac := pos - float64(lo)
+		a := at(lo)
+		if frac == 0 || lo+1 >= n {
+			out[j] = a
+			continue
+		}
+		out[j] = a + frac*(at(lo+1)-a)
+	}
+	return out
 }
 
 // Limits on an encoded sample, checked when a profile is read.
