@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
 	"github.com/poisonguard/poisonguard/dataset"
 	"github.com/poisonguard/poisonguard/dataset/mnist"
 	"github.com/poisonguard/poisonguard/drift"
@@ -89,8 +90,10 @@ func run(dir string, runs int, csvGB float64) error {
 		{"MNIST train images (idx.gz)", 60_000, 784, writeMNIST},
 		{"mnist-shape.npy (float32)", 60_000, 784, writeNPY},
 		{"wide.npy (float32)", 1_000_000, 50, writeNPY},
+		{"wide64.npy (float64)", 1_000_000, 50, writeNPY64},
 		{"pixels.npy (uint8)", 1_000_000, 50, writePixels},
 		{"wide.parquet (double)", 1_000_000, 50, writeParquet},
+		{"snappy.parquet (double, snappy)", 1_000_000, 50, writeParquetSnappy},
 		{"table.csv", 1_000_000, 20, writeCSV},
 	}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -300,7 +303,17 @@ func writeNPY(path string, rows, cols int) error {
 	return writeArray(path, rows, cols, data)
 }
 
-func writeArray[T float32 | uint8](path string, rows, cols int, data []T) error {
+// writeNPY64 writes normal doubles, as numpy saves them by default.
+func writeNPY64(path string, rows, cols int) error {
+	rng := rand.New(rand.NewPCG(5, uint64(rows)))
+	data := make([]float64, rows*cols)
+	for i := range data {
+		data[i] = rng.NormFloat64()
+	}
+	return writeArray(path, rows, cols, data)
+}
+
+func writeArray[T float32 | float64 | uint8](path string, rows, cols int, data []T) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err
@@ -314,6 +327,16 @@ func writeArray[T float32 | uint8](path string, rows, cols int, data []T) error 
 }
 
 func writeParquet(path string, rows, cols int) error {
+	return writeParquetWith(path, rows, cols, nil)
+}
+
+// writeParquetSnappy writes the file pandas and pyarrow write by default:
+// doubles, Snappy-compressed pages.
+func writeParquetSnappy(path string, rows, cols int) error {
+	return writeParquetWith(path, rows, cols, &parquet.Snappy)
+}
+
+func writeParquetWith(path string, rows, cols int, codec compress.Codec) error {
 	group := parquet.Group{}
 	for j := range cols {
 		group["c"+strconv.Itoa(j)] = parquet.Leaf(parquet.DoubleType)
@@ -323,7 +346,11 @@ func writeParquet(path string, rows, cols int) error {
 	if err != nil {
 		return err
 	}
-	w := parquet.NewWriter(f, schema)
+	opts := []parquet.WriterOption{schema}
+	if codec != nil {
+		opts = append(opts, parquet.Compression(codec))
+	}
+	w := parquet.NewWriter(f, opts...)
 	rng := rand.New(rand.NewPCG(2, uint64(rows)))
 	row := make(parquet.Row, cols)
 	for range rows {
