@@ -296,7 +296,7 @@ func countBelow(s Sample, x float64) int64 {
 		if v >= x {
 			break
 		}
-		k += s.Counts[i]
+		k += s.count(i)
 	}
 	return k
 }
@@ -304,7 +304,7 @@ func countBelow(s Sample, x float64) int64 {
 func countAbove(s Sample, x float64) int64 {
 	var k int64
 	for i := len(s.Values) - 1; i >= 0 && s.Values[i] > x; i-- {
-		k += s.Counts[i]
+		k += s.count(i)
 	}
 	return k
 }

@@ -24,10 +24,10 @@ func Deciles(s Sample) []float64 {
 	if !ok {
 		return nil
 	}
-	cum := make([]int64, len(s.Counts)) // cum[i]: observations up to value i
+	cum := make([]int64, len(s.Values)) // cum[i]: observations up to value i
 	var c int64
-	for i, k := range s.Counts {
-		c += k
+	for i := range s.Values {
+		c += s.count(i)
 		cum[i] = c
 	}
 	at := func(pos int64) float64 { // pos-th smallest observation, 0-based
@@ -75,7 +75,7 @@ func BinCounts(edges []float64, s Sample) []float64 {
 		for bin < len(edges) && edges[bin] <= v {
 			bin++
 		}
-		out[bin] += float64(s.Counts[i])
+		out[bin] += float64(s.count(i))
 	}
 	return out
 }

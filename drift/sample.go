@@ -13,11 +13,21 @@ import (
 // often each occurred. It has the same layout as profile.Values, so a
 // baseline kept in a profile converts with drift.Sample(*values).
 //
-// A valid Sample has Values strictly ascending and free of NaN, Counts of the
-// same length and every count positive. The zero Sample is valid and empty.
+// A valid Sample has Values strictly ascending and free of NaN, and Counts
+// of the same length with every count positive, or nil when every value
+// occurred once (as profile.Values leaves it). The zero Sample is valid
+// and empty.
 type Sample struct {
 	Values []float64
 	Counts []int64
+}
+
+// count returns how often Values[i] occurred.
+func (s Sample) count(i int) int64 {
+	if s.Counts == nil {
+		return 1
+	}
+	return s.Counts[i]
 }
 
 // NewSample builds a Sample from raw values in any order. NaN values are
@@ -36,6 +46,9 @@ func NewSample(raw []float64) Sample {
 
 // N returns the number of observations in s.
 func (s Sample) N() int64 {
+	if s.Counts == nil {
+		return int64(len(s.Values))
+	}
 	var n int64
 	for _, c := range s.Counts {
 		n += c
@@ -47,7 +60,7 @@ func (s Sample) N() int64 {
 // of this package return NaN for an invalid Sample rather than fail, so a
 // caller that builds Samples by hand checks them here.
 func (s Sample) Validate() error {
-	if len(s.Values) != len(s.Counts) {
+	if s.Counts != nil && len(s.Values) != len(s.Counts) {
 		return fmt.Errorf("sample has %d values but %d counts", len(s.Values), len(s.Counts))
 	}
 	var n int64
@@ -58,13 +71,14 @@ func (s Sample) Validate() error {
 		if i > 0 && !(s.Values[i-1] < v) {
 			return fmt.Errorf("sample values %d and %d are not strictly ascending", i-1, i)
 		}
-		if s.Counts[i] <= 0 {
-			return fmt.Errorf("sample count %d is %d, want positive", i, s.Counts[i])
+		c := s.count(i)
+		if c <= 0 {
+			return fmt.Errorf("sample count %d is %d, want positive", i, c)
 		}
-		if n > math.MaxInt64-s.Counts[i] {
+		if n > math.MaxInt64-c {
 			return errors.New("sample counts overflow int64")
 		}
-		n += s.Counts[i]
+		n += c
 	}
 	return nil
 }
@@ -104,11 +118,11 @@ func steps(a, b Sample) iter.Seq[step] {
 				st.x = b.Values[j]
 			}
 			if i < len(a.Values) && a.Values[i] == st.x {
-				st.ca += a.Counts[i]
+				st.ca += a.count(i)
 				i++
 			}
 			if j < len(b.Values) && b.Values[j] == st.x {
-				st.cb += b.Counts[j]
+				st.cb += b.count(j)
 				j++
 			}
 			if !yield(st) {

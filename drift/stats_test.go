@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/poisonguard/poisonguard/drift"
@@ -408,5 +409,41 @@ func BenchmarkPSIBinning1M(b *testing.B) {
 	for b.Loop() {
 		edges := drift.Deciles(base)
 		drift.PSI(drift.BinCounts(edges, base), drift.BinCounts(edges, batch))
+	}
+}
+
+// A sample without counts (every value once, as profiles keep continuous
+// columns) gives exactly what the same sample with explicit unit counts
+// gives, in every statistic.
+func TestUnitCountsEqualExplicitOnes(t *testing.T) {
+	f := loadFixtures(t)
+	explicit := func(s drift.Sample) drift.Sample {
+		if s.Counts != nil {
+			return s
+		}
+		out := drift.Sample{Values: s.Values, Counts: make([]int64, len(s.Values))}
+		for i := range out.Counts {
+			out.Counts[i] = 1
+		}
+		return out
+	}
+	nilCounts := 0
+	for _, c := range f.TwoSample {
+		a, b := drift.NewSample(c.A.raw(t)), drift.NewSample(c.B.raw(t))
+		if a.Counts == nil {
+			nilCounts++
+		}
+		ea, eb := explicit(a), explicit(b)
+		d1, p1 := drift.KS(a, b)
+		d2, p2 := drift.KS(ea, eb)
+		edges := drift.Deciles(a)
+		if d1 != d2 || p1 != p2 || drift.Wasserstein(a, b) != drift.Wasserstein(ea, eb) ||
+			!slices.Equal(edges, drift.Deciles(ea)) || !slices.Equal(drift.BinCounts(edges, b), drift.BinCounts(edges, eb)) ||
+			a.N() != ea.N() || a.Validate() != nil {
+			t.Errorf("%s: statistics differ between nil and explicit unit counts", c.Name)
+		}
+	}
+	if nilCounts == 0 {
+		t.Fatal("no fixture sample came without counts: the test compares nothing")
 	}
 }

@@ -84,7 +84,7 @@ func (s *colState) toSketch(k int) *KLL {
 	block := buf[:0]
 	counted := s.counted.sample()
 	for i, x := range counted.Values {
-		for range counted.Counts[i] {
+		for range counted.Count(i) {
 			if len(block) == cap(block) {
 				sk.UpdateMany(block)
 				block = block[:0]

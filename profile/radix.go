@@ -108,7 +108,14 @@ func valuesFromSortedKeys(keys []uint64) *Values {
 			distinct++
 		}
 	}
-	out := &Values{Values: make([]float64, 0, distinct), Counts: make([]int64, 0, distinct)}
+	out := &Values{Values: make([]float64, 0, distinct)}
+	if distinct == len(keys) { // every value once: no counts
+		for _, k := range keys {
+			out.Values = append(out.Values, fromOrderKey(k))
+		}
+		return out
+	}
+	out.Counts = make([]int64, 0, distinct)
 	for i := 0; i < len(keys); {
 		j := i + 1
 		for j < len(keys) && keys[j] == keys[i] {

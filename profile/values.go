@@ -15,13 +15,38 @@ import (
 // values and how often each occurred. Profiles keep it while a column has
 // at most Options.ExactLimit values, so that tests against the baseline
 // (KS, Wasserstein, PSI binning) are exact rather than sketched.
+//
+// Counts is nil when every value occurred once — the usual case of a
+// continuous column, whose sample then takes half the memory — and only
+// then; read it through Count.
 type Values struct {
 	Values []float64
 	Counts []int64
 }
 
+// Count returns how often Values[i] occurred.
+func (v *Values) Count(i int) int64 {
+	if v.Counts == nil {
+		return 1
+	}
+	return v.Counts[i]
+}
+
+// unitCounts returns counts, or nil when every count is 1.
+func unitCounts(counts []int64) []int64 {
+	for _, c := range counts {
+		if c != 1 {
+			return counts
+		}
+	}
+	return nil
+}
+
 // N returns the number of values the sample holds.
 func (v *Values) N() int64 {
+	if v.Counts == nil {
+		return int64(len(v.Values))
+	}
 	var n int64
 	for _, c := range v.Counts {
 		n += c
@@ -50,17 +75,18 @@ func mergeValues(a, b *Values) *Values {
 	for i < len(a.Values) || j < len(b.Values) {
 		switch {
 		case j == len(b.Values) || (i < len(a.Values) && a.Values[i] < b.Values[j]):
-			out.Values, out.Counts = append(out.Values, a.Values[i]), append(out.Counts, a.Counts[i])
+			out.Values, out.Counts = append(out.Values, a.Values[i]), append(out.Counts, a.Count(i))
 			i++
 		case i == len(a.Values) || b.Values[j] < a.Values[i]:
-			out.Values, out.Counts = append(out.Values, b.Values[j]), append(out.Counts, b.Counts[j])
+			out.Values, out.Counts = append(out.Values, b.Values[j]), append(out.Counts, b.Count(j))
 			j++
 		default:
-			out.Values, out.Counts = append(out.Values, a.Values[i]), append(out.Counts, a.Counts[i]+b.Counts[j])
+			out.Values, out.Counts = append(out.Values, a.Values[i]), append(out.Counts, a.Count(i)+b.Count(j))
 			i++
 			j++
 		}
 	}
+	out.Counts = unitCounts(out.Counts)
 	return out
 }
 
@@ -68,7 +94,7 @@ func mergeValues(a, b *Values) *Values {
 func (v *Values) expand() []float64 {
 	out := make([]float64, 0, v.N())
 	for i, x := range v.Values {
-		for range v.Counts[i] {
+		for range v.Count(i) {
 			out = append(out, x)
 		}
 	}
@@ -90,8 +116,8 @@ func (v *Values) Quantiles(qs []float64) []float64 {
 	// at returns the k-th smallest value (0-based), for k not decreasing
 	// from call to call.
 	at := func(k int64) float64 {
-		for i < len(v.Values)-1 && k >= below+v.Counts[i] {
-			below += v.Counts[i]
+		for i < len(v.Values)-1 && k >= below+v.Count(i) {
+			below += v.Count(i)
 			i++
 		}
 		return v.Values[i]
@@ -148,7 +174,7 @@ func (v *Values) appendEncoded(raw []byte) []byte {
 	for i, x := range v.Values {
 		k := key(x)
 		raw = binary.AppendUvarint(raw, k-prev)
-		raw = binary.AppendUvarint(raw, uint64(v.Counts[i]))
+		raw = binary.AppendUvarint(raw, uint64(v.Count(i)))
 		prev = k
 	}
 	return raw
@@ -228,6 +254,7 @@ func (v *Values) UnmarshalJSON(b []byte) error {
 	if r.Len() != 0 {
 		return errors.New("exact values: trailing bytes")
 	}
+	out.Counts = unitCounts(out.Counts)
 	*v = out
 	return nil
 }

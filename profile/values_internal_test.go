@@ -48,3 +48,27 @@ func TestValuesEncodingWidths(t *testing.T) {
 		t.Errorf("float32 encoding %d bytes is not much smaller than float64's %d", sizes["float32"], sizes["float64"])
 	}
 }
+
+// A sample whose every value occurred once has no counts, and keeps none
+// through encoding and merging with disjoint values; a value seen twice
+// brings the counts back.
+func TestValuesUnitCounts(t *testing.T) {
+	a, b := Compact([]float64{3, 1, 2}), Compact([]float64{5, 4})
+	if a.Counts != nil || a.N() != 3 || a.Count(2) != 1 {
+		t.Fatalf("distinct values: counts %v, N %d", a.Counts, a.N())
+	}
+	var back Values
+	if b, _ := json.Marshal(a); json.Unmarshal(b, &back) != nil || back.Counts != nil || !slices.Equal(back.Values, a.Values) {
+		t.Fatalf("round trip gave %+v", back)
+	}
+	if m := mergeValues(a, b); m.Counts != nil || m.N() != 5 {
+		t.Fatalf("disjoint merge: %+v", m)
+	}
+	m := mergeValues(a, Compact([]float64{2, 7}))
+	if !slices.Equal(m.Counts, []int64{1, 2, 1, 1}) || m.N() != 5 || m.Quantile(0.5) != 2 {
+		t.Fatalf("overlapping merge: %+v", m)
+	}
+	if c := Compact([]float64{1, 1, 2}); !slices.Equal(c.Counts, []int64{2, 1}) {
+		t.Fatalf("repeated value: counts %v", c.Counts)
+	}
+}
