@@ -351,17 +351,10 @@ func (c *Column) validate() error {
 // column so that a profile with large exact samples is never held twice.
 func Write(w io.Writer, p *Profile) error {
 	p.setClasses()
-	// The row set, often the largest single field, encodes meanwhile.
-	type encoded struct {
-		b   []byte
-		err error
-	}
-	rowHashes := make(chan encoded, 1)
-	go func() {
-		// Called directly: encoding/json would re-scan the large string.
-		b, err := p.RowHashes.MarshalJSON()
-		rowHashes <- encoded{b, err}
-	}()
+	// The row set, often the largest single field, encodes meanwhile; its
+	// base64 is streamed out at the end.
+	rowHashes := make(chan []byte, 1)
+	go func() { rowHashes <- p.RowHashes.encodeEntries() }()
 	bw := bufio.NewWriterSize(w, 1<<16)
 	field := func(sep, name string, v any) error {
 		b, err := json.Marshal(v)
@@ -404,12 +397,10 @@ func Write(w io.Writer, p *Profile) error {
 			return err
 		}
 	}
-	rh := <-rowHashes
-	if rh.err != nil {
-		return fmt.Errorf("encode row_hashes: %w", rh.err)
-	}
 	bw.WriteString(",\n \"row_hashes\": ")
-	bw.Write(rh.b)
+	if err := p.RowHashes.writeJSON(bw, <-rowHashes); err != nil {
+		return fmt.Errorf("encode row_hashes: %w", err)
+	}
 	bw.WriteString("\n}\n")
 	return bw.Flush()
 }
