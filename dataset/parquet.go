@@ -127,7 +127,10 @@ func parquetError(path string, err error) error {
 	return fmt.Errorf("%s: %w", path, err)
 }
 
-func (s *parquetSource) Schema() Schema  { return s.schema }
+func (s *parquetSource) Schema() Schema { return s.schema }
+
+// Rows returns the number of rows the file's metadata declares.
+func (s *parquetSource) Rows() int64     { return s.rows }
 func (s *parquetSource) HasLabels() bool { return s.label != nil }
 
 func (s *parquetSource) Next(ctx context.Context) (*Batch, error) {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -121,5 +122,52 @@ func writeParquet(t *testing.T, path string, tb table) {
 	}
 	if err := parquet.WriteFile(path, rows); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A source that declares more rows than the exact limit (.npy, Parquet,
+// IDX) has its continuous columns sketched from the start, even one whose
+// finite values would have fitted: "sparse" has 5,000 distinct finite
+// values in 10,000 rows, against a limit of 6,000. A few-valued column
+// stays exact all the same, and a CSV of the same data, whose row count is
+// unknown up front, keeps "sparse" exact.
+func TestDeclaredRowsSkipTheExactStore(t *testing.T) {
+	const rows = 10_000
+	x := make([]float32, 0, rows*2)
+	var csv strings.Builder
+	csv.WriteString("sparse,code\n")
+	for i := range rows {
+		sparse := float32(math.NaN())
+		if i%2 == 0 {
+			sparse = float32(i) * 1.5
+		}
+		x = append(x, sparse, float32(i%7))
+		if sparse == sparse {
+			fmt.Fprintf(&csv, "%v,%d\n", sparse, i%7)
+		} else {
+			fmt.Fprintf(&csv, "NaN,%d\n", i%7)
+		}
+	}
+	dir := t.TempDir()
+	npyPath, csvPath := filepath.Join(dir, "x.npy"), filepath.Join(dir, "x.csv")
+	writeNPY(t, npyPath, []int64{rows, 2}, x)
+	os.WriteFile(csvPath, []byte(csv.String()), 0o644)
+	for path, wantExact := range map[string]bool{npyPath: false, csvPath: true} {
+		src, err := dataset.Open(path, dataset.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := profile.FromSource(context.Background(), src, profile.Options{ExactLimit: 6_000})
+		src.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		sparse, code := p.Columns[0], p.Columns[1]
+		if sparse.Exact() != wantExact || sparse.Moments.N != rows/2 {
+			t.Errorf("%s: sparse exact=%v (want %v), %d values", filepath.Base(path), sparse.Exact(), wantExact, sparse.Moments.N)
+		}
+		if !code.Exact() || code.Values.N() != rows {
+			t.Errorf("%s: the few-valued column is not exact", filepath.Base(path))
+		}
 	}
 }

@@ -39,6 +39,12 @@ type Options struct {
 	RowCapacity int
 	// Workers is the number of goroutines (GOMAXPROCS if 0).
 	Workers int
+	// Rows is the number of rows the source declares, when it knows (0
+	// if not; FromSource asks the source). When it exceeds ExactLimit, a
+	// continuous column is sketched from its first values instead of
+	// keeping them up to the limit, which only a column with at most 4096
+	// distinct values would need: the profile stays exact only for those.
+	Rows int64
 	// LabelColumn is recorded in the profile as the label's name.
 	LabelColumn string
 	// Progress, if set, is called after each batch with the rows so far.
@@ -268,6 +274,9 @@ type invalidCounter interface {
 // FromSource profiles every row of a source. Reading runs one batch ahead
 // of profiling, on its own goroutine, so that decoding overlaps the work.
 func FromSource(ctx context.Context, src dataset.Source, opts Options, sources ...string) (*Profile, error) {
+	if rc, ok := src.(interface{ Rows() int64 }); ok && opts.Rows == 0 {
+		opts.Rows = max(rc.Rows(), 0)
+	}
 	p, err := New(src.Schema(), src.HasLabels(), opts)
 	if err != nil {
 		return nil, err
