@@ -95,26 +95,35 @@ func (s *idxSource) Schema() Schema  { return s.schema }
 func (s *idxSource) HasLabels() bool { return false }
 
 func (s *idxSource) Next(ctx context.Context) (*Batch, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.NextInto(ctx, &s.batch); err != nil {
 		return nil, err
 	}
+	return &s.batch, nil
+}
+
+// NextInto decodes the next batch into dst (see Filler).
+func (s *idxSource) NextInto(ctx context.Context, dst *Batch) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if s.done {
-		return nil, io.EOF
+		return io.EOF
 	}
 	n, err := s.r.ReadRecords(s.raw)
 	if errors.Is(err, io.EOF) {
 		s.done = true
-		return nil, io.EOF
+		return io.EOF
 	}
 	if err != nil {
 		s.done = true
-		return nil, idxError(s.path, s.r, s.h, s.next+int64(n)+1, err)
+		return idxError(s.path, s.r, s.h, s.next+int64(n)+1, err)
 	}
-	decodeArrayRows(&s.batch, s.h.DType, s.raw, n)
-	s.batch.Offset = s.next
-	s.batch.Rows = n
+	dst.shapeNumeric(len(s.schema.Columns), n)
+	decodeArrayRows(dst, s.h.DType, s.raw, n)
+	dst.Offset = s.next
+	dst.Rows = n
 	s.next += int64(n)
-	return &s.batch, nil
+	return nil
 }
 
 func (s *idxSource) Close() error { return s.f.Close() }

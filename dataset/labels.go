@@ -9,7 +9,8 @@ import (
 
 // LabelReader streams labels in canonical text form.
 type LabelReader interface {
-	// Read returns up to n next labels; io.EOF when none are left.
+	// Read returns up to n next labels, in a new slice the caller may
+	// keep; io.EOF when none are left.
 	Read(n int) ([]string, error)
 	Close() error
 }
@@ -44,31 +45,45 @@ func (l *labelled) HasLabels() bool { return true }
 
 func (l *labelled) Next(ctx context.Context) (*Batch, error) {
 	b, err := l.Source.Next(ctx)
+	if err := l.join(b, err); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// NextInto fills dst with the feature source's next batch, decoded in
+// place when it can be (see Filler), and joins its labels.
+func (l *labelled) NextInto(ctx context.Context, dst *Batch) error {
+	return l.join(dst, NextInto(ctx, l.Source, dst))
+}
+
+// join gives b, the feature source's next batch or err, its labels.
+func (l *labelled) join(b *Batch, err error) error {
 	if errors.Is(err, io.EOF) {
 		extra, lerr := l.labels.Read(1)
 		switch {
 		case lerr != nil && !errors.Is(lerr, io.EOF):
-			return nil, lerr
+			return lerr
 		case len(extra) > 0:
-			return nil, &InputError{Path: l.path, Row: l.rows + 1, Offset: -1,
+			return &InputError{Path: l.path, Row: l.rows + 1, Offset: -1,
 				Err: fmt.Errorf("more labels than feature rows (%d)", l.rows)}
 		}
-		return nil, io.EOF
+		return io.EOF
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	labels, err := l.labels.Read(b.Rows)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
+		return err
 	}
 	if len(labels) != b.Rows {
-		return nil, &InputError{Path: l.path, Row: l.rows + int64(len(labels)) + 1, Offset: -1,
+		return &InputError{Path: l.path, Row: l.rows + int64(len(labels)) + 1, Offset: -1,
 			Err: fmt.Errorf("fewer labels than feature rows")}
 	}
 	l.rows += int64(b.Rows)
 	b.Labels = labels
-	return b, nil
+	return nil
 }
 
 // Invalid forwards the feature source's count of values that did not fit

@@ -172,41 +172,49 @@ func (s *npySource) Schema() Schema  { return s.schema }
 func (s *npySource) HasLabels() bool { return false }
 
 func (s *npySource) Next(ctx context.Context) (*Batch, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.NextInto(ctx, &s.batch); err != nil {
 		return nil, err
+	}
+	return &s.batch, nil
+}
+
+// NextInto decodes the next batch into dst (see Filler).
+func (s *npySource) NextInto(ctx context.Context, dst *Batch) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if s.next == s.rows {
 		if !s.done {
 			s.done = true
 			if err := s.stream.end(s.hdr); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		return nil, io.EOF
+		return io.EOF
 	}
 	n := int(min(int64(s.batchRows), s.rows-s.next))
 	size := s.hdr.DType.Size
+	dst.shapeNumeric(s.cols, n)
 	if s.colOff != nil {
 		block := s.raw[:n*size]
 		for j, off := range s.colOff {
 			at := off + s.next*int64(size)
 			if m, err := s.f.ReadAt(block, at); m < len(block) {
-				return nil, &InputError{Path: s.path, Row: s.next + int64(m/size) + 1, Offset: at + int64(m),
+				return &InputError{Path: s.path, Row: s.next + int64(m/size) + 1, Offset: at + int64(m),
 					Err: fmt.Errorf("reading column %d: %w", j, arrayNoEOF(err))}
 			}
-			s.batch.Cols[j].Num = s.batch.Cols[j].Num[:n]
-			s.hdr.DType.Decode(s.batch.Cols[j].Num, block)
+			s.hdr.DType.Decode(dst.Cols[j].Num, block)
 		}
 	} else {
 		if err := s.stream.read(s.raw[:n*s.cols*size], s.next, s.cols*size); err != nil {
-			return nil, err
+			return err
 		}
-		decodeArrayRows(&s.batch, s.hdr.DType, s.raw, n)
+		decodeArrayRows(dst, s.hdr.DType, s.raw, n)
 	}
-	s.batch.Offset = s.next
-	s.batch.Rows = n
+	dst.Offset = s.next
+	dst.Rows = n
 	s.next += int64(n)
-	return &s.batch, nil
+	return nil
 }
 
 func (s *npySource) Close() error { return s.stream.close() }

@@ -41,8 +41,6 @@ type parquetSource struct {
 	batchRows int
 	batch     Batch
 	labelNum  []float64
-	labelBuf  []string
-	idBuf     []string
 }
 
 func newParquetSource(path string, f *os.File, opts Options) (*parquetSource, error) {
@@ -134,45 +132,56 @@ func (s *parquetSource) Rows() int64     { return s.rows }
 func (s *parquetSource) HasLabels() bool { return s.label != nil }
 
 func (s *parquetSource) Next(ctx context.Context) (*Batch, error) {
-	if err := ctx.Err(); err != nil {
+	if err := s.NextInto(ctx, &s.batch); err != nil {
 		return nil, err
+	}
+	return &s.batch, nil
+}
+
+// NextInto reads the next batch into dst (see Filler).
+func (s *parquetSource) NextInto(ctx context.Context, dst *Batch) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	n := int(min(int64(s.batchRows), s.rows-s.next))
 	if n <= 0 {
-		return nil, io.EOF
+		return io.EOF
 	}
-	b := &s.batch
+	b := dst
 	b.Offset, b.Rows = s.next, n
+	b.Cols = resize(b.Cols, len(s.features))
 	for j, r := range s.features {
 		v := &b.Cols[j]
 		var err error
 		if s.schema.Columns[j].Kind == Numeric {
-			v.Num = resize(v.Num, n)
+			v.Num, v.Str = resize(v.Num, n), nil
 			err = s.read(r, func() (int, error) { return r.ReadFloat64(v.Num, Missing) })
 		} else {
-			v.Str = resize(v.Str, n)
+			v.Num, v.Str = nil, resize(v.Str, n)
 			err = s.read(r, func() (int, error) { return r.ReadString(v.Str) })
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
 	}
+	labels, ids := b.Labels, b.IDs
 	b.Labels, b.IDs = nil, nil
 	if s.label != nil {
-		if err := s.readLabels(n); err != nil {
-			return nil, err
+		labels = resize(labels, n)
+		if err := s.readLabels(labels); err != nil {
+			return err
 		}
-		b.Labels = s.labelBuf
+		b.Labels = labels
 	}
 	if s.id != nil {
-		s.idBuf = resize(s.idBuf, n)
-		if err := s.read(s.id, func() (int, error) { return s.id.ReadString(s.idBuf) }); err != nil {
-			return nil, err
+		ids = resize(ids, n)
+		if err := s.read(s.id, func() (int, error) { return s.id.ReadString(ids) }); err != nil {
+			return err
 		}
-		b.IDs = s.idBuf
+		b.IDs = ids
 	}
 	s.next += int64(n)
-	return b, nil
+	return nil
 }
 
 // read runs one column read of a whole batch and turns a short read or a
@@ -190,20 +199,19 @@ func (s *parquetSource) read(r *parquet.ColumnReader, fn func() (int, error)) er
 	return parquetError(s.path, err)
 }
 
-// readLabels reads n labels into labelBuf: numbers in FormatLabel's
+// readLabels reads len(labels) labels into labels: numbers in FormatLabel's
 // canonical form, text as it is.
-func (s *parquetSource) readLabels(n int) error {
-	s.labelBuf = resize(s.labelBuf, n)
+func (s *parquetSource) readLabels(labels []string) error {
 	r := s.label
 	if !r.Column().Numeric() {
-		return s.read(r, func() (int, error) { return r.ReadString(s.labelBuf) })
+		return s.read(r, func() (int, error) { return r.ReadString(labels) })
 	}
-	s.labelNum = resize(s.labelNum, n)
+	s.labelNum = resize(s.labelNum, len(labels))
 	if err := s.read(r, func() (int, error) { return r.ReadFloat64(s.labelNum, Missing) }); err != nil {
 		return err
 	}
 	for i, v := range s.labelNum {
-		s.labelBuf[i] = FormatLabel(v)
+		labels[i] = FormatLabel(v)
 	}
 	return nil
 }

@@ -135,6 +135,41 @@ func FormatLabel(v float64) string {
 	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
+// A Filler is a Source that can decode its next batch straight into a
+// batch the caller owns, for a consumer that keeps batches past the next
+// call (to read ahead) and would otherwise copy each one.
+type Filler interface {
+	Source
+	// NextInto overwrites dst with the next batch, reusing its storage
+	// where it is large enough, or returns io.EOF after the last one.
+	NextInto(ctx context.Context, dst *Batch) error
+}
+
+// NextInto fills dst with src's next batch: decoded in place when src is a
+// Filler, else copied from the batch Next returns.
+func NextInto(ctx context.Context, src Source, dst *Batch) error {
+	if f, ok := src.(Filler); ok {
+		return f.NextInto(ctx, dst)
+	}
+	b, err := src.Next(ctx)
+	if err != nil {
+		return err
+	}
+	b.CopyTo(dst)
+	return nil
+}
+
+// shapeNumeric makes dst a batch of cols numeric columns of n rows each,
+// without labels or ids, reusing its storage where it is large enough.
+func (b *Batch) shapeNumeric(cols, n int) {
+	b.Cols = resize(b.Cols, cols)
+	for j := range b.Cols {
+		b.Cols[j].Num = resize(b.Cols[j].Num, n)
+		b.Cols[j].Str = nil
+	}
+	b.Labels, b.IDs = nil, nil
+}
+
 // CopyTo copies b into dst, reusing dst's storage where it is large
 // enough, so that a consumer can keep a batch past the source's next call.
 func (b *Batch) CopyTo(dst *Batch) {

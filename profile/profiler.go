@@ -272,7 +272,9 @@ type invalidCounter interface {
 }
 
 // FromSource profiles every row of a source. Reading runs one batch ahead
-// of profiling, on its own goroutine, so that decoding overlaps the work.
+// of profiling, on its own goroutine, so that decoding overlaps the work;
+// batches are decoded straight into the profiler's two (see
+// dataset.NextInto).
 func FromSource(ctx context.Context, src dataset.Source, opts Options, sources ...string) (*Profile, error) {
 	if rc, ok := src.(interface{ Rows() int64 }); ok && opts.Rows == 0 {
 		opts.Rows = max(rc.Rows(), 0)
@@ -291,20 +293,18 @@ func FromSource(ctx context.Context, src dataset.Source, opts Options, sources .
 	go func() {
 		defer close(full)
 		for {
-			b, err := src.Next(ctx)
-			if err != nil {
-				if !errors.Is(err, io.EOF) {
-					readErr <- err
-				}
-				return
-			}
 			var dst *dataset.Batch
 			select {
 			case dst = <-free:
 			case <-ctx.Done():
 				return
 			}
-			b.CopyTo(dst)
+			if err := dataset.NextInto(ctx, src, dst); err != nil {
+				if !errors.Is(err, io.EOF) {
+					readErr <- err
+				}
+				return
+			}
 			select {
 			case full <- dst:
 			case <-ctx.Done():
