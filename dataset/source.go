@@ -159,7 +159,7 @@ func NextInto(ctx context.Context, src Source, dst *Batch) error {
 	return nil
 }
 
-// shapeNumeric makes dst a batch of cols numeric columns of n rows each,
+// shapeNumeric makes b a batch of cols numeric columns of n rows each,
 // without labels or ids, reusing its storage where it is large enough.
 func (b *Batch) shapeNumeric(cols, n int) {
 	b.Cols = resize(b.Cols, cols)

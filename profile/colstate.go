@@ -135,8 +135,8 @@ func (s *colState) add(v dataset.Vector, rows int, opts Options) {
 	s.scratch = fin
 	c.Moments.addBlock(fin, sum)
 	// A source that declares more rows than the exact limit will pass it:
-	// its columns skip the raw values (see Options.Rows).
-	if c.Sketch == nil && opts.Rows <= opts.ExactLimit && s.nexact+int64(len(fin)) <= opts.ExactLimit {
+	// its columns skip the raw values (see Options.DeclaredRows).
+	if c.Sketch == nil && opts.DeclaredRows <= opts.ExactLimit && s.nexact+int64(len(fin)) <= opts.ExactLimit {
 		s.keep(fin)
 		return
 	}

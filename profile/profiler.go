@@ -39,12 +39,13 @@ type Options struct {
 	RowCapacity int
 	// Workers is the number of goroutines (GOMAXPROCS if 0).
 	Workers int
-	// Rows is the number of rows the source declares, when it knows (0
-	// if not; FromSource asks the source). When it exceeds ExactLimit, a
-	// continuous column is sketched from its first values instead of
-	// keeping them up to the limit, which only a column with at most 4096
-	// distinct values would need: the profile stays exact only for those.
-	Rows int64
+	// DeclaredRows is the number of rows the source declares up front (0
+	// if it does not; FromSource asks the source). When it exceeds
+	// ExactLimit, the columns skip the exact store's raw values: a column
+	// stays exact while it has at most 4096 distinct values and is
+	// sketched from its first values once it has more, even if most of
+	// its rows turn out missing.
+	DeclaredRows int64
 	// LabelColumn is recorded in the profile as the label's name.
 	LabelColumn string
 	// Progress, if set, is called after each batch with the rows so far.
@@ -276,8 +277,8 @@ type invalidCounter interface {
 // batches are decoded straight into the profiler's two (see
 // dataset.NextInto).
 func FromSource(ctx context.Context, src dataset.Source, opts Options, sources ...string) (*Profile, error) {
-	if rc, ok := src.(interface{ Rows() int64 }); ok && opts.Rows == 0 {
-		opts.Rows = max(rc.Rows(), 0)
+	if rc, ok := src.(interface{ Rows() int64 }); ok && opts.DeclaredRows == 0 {
+		opts.DeclaredRows = max(rc.Rows(), 0)
 	}
 	p, err := New(src.Schema(), src.HasLabels(), opts)
 	if err != nil {
