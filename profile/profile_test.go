@@ -352,6 +352,36 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	}
 }
 
+// A writer that fails part-way makes Write return its error, whichever
+// column the failure hits, without waiting on the column encoders.
+func TestWriteReportsWriterErrors(t *testing.T) {
+	p := profileOf(t, loadExample(t, example.DigitsTrain), profile.Options{})
+	var whole bytes.Buffer
+	if err := profile.Write(&whole, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []int{0, 1000, whole.Len() / 2, whole.Len() - 10} {
+		w := &failingWriter{left: at}
+		if err := profile.Write(w, p); !errors.Is(err, errDiskFull) {
+			t.Fatalf("failing after %d of %d bytes: err = %v", at, whole.Len(), err)
+		}
+	}
+}
+
+var errDiskFull = errors.New("disk full")
+
+type failingWriter struct{ left int }
+
+func (w *failingWriter) Write(b []byte) (int, error) {
+	if len(b) > w.left {
+		n := w.left
+		w.left = 0
+		return n, errDiskFull
+	}
+	w.left -= len(b)
+	return len(b), nil
+}
+
 func TestReadRejectsMalformed(t *testing.T) {
 	var good bytes.Buffer
 	if err := profile.Write(&good, profileOf(t, loadExample(t, example.Diabetes), profile.Options{})); err != nil {
