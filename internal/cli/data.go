@@ -99,7 +99,11 @@ column counts, missing, NaN and Inf, moments, quantiles (exact up to
 distinct-count estimate; the label distribution and its entropy; a
 content fingerprint; and a bounded set of row hashes for duplicate and
 label-conflict checks. Several inputs are profiled and merged into one
-profile. The format is documented in docs/profile-format.md.`,
+profile. The format is documented in docs/profile-format.md.
+
+A numeric column with at most 4096 distinct values stays exact at any
+size. A .npy, Parquet or IDX file that declares more rows than
+--exact-limit has its other columns sketched from the start.`,
 		Example: `  poisonguard data profile train.csv --label target -o baseline.json
   poisonguard data profile features.npy --labels labels.npy -o baseline.json
   poisonguard data profile shard-*.parquet --label y -o baseline.json`,
