@@ -31,7 +31,9 @@ func (s *colState) release() {
 // values compacts the exact store into a sample and releases it. Without
 // raw values, the counted ones are the sample; with them, every value
 // (counted ones repeated, at most the exact limit in all) is radix-sorted
-// as an order key in scratch, which is reused from column to column.
+// as an order key in scratch, which is reused from column to column. The
+// keys of a column of float32 values are their 32-bit ones, which three
+// radix passes sort completely.
 func (s *colState) values(scratch *[2][]uint64) *Values {
 	defer s.release()
 	if s.raw.len() == 0 {
@@ -43,15 +45,20 @@ func (s *colState) values(scratch *[2][]uint64) *Values {
 			scratch[i] = make([]uint64, n)
 		}
 	}
+	narrow := !s.raw.isWide && s.counted.allFloat32()
+	key := orderKey
+	if narrow {
+		key = orderKey32
+	}
 	keys := scratch[0][:0]
 	s.counted.each(func(x float64, c int64) {
-		k := orderKey(x)
+		k := key(x)
 		for range c {
 			keys = append(keys, k)
 		}
 	})
-	keys = s.raw.appendKeys(keys)
-	return valuesFromSortedKeys(radixSortKeys(keys, scratch[1][:len(keys)]))
+	keys = s.raw.appendKeys(keys, narrow)
+	return valuesFromSortedKeys(radixSortKeys(keys, scratch[1][:len(keys)]), narrow)
 }
 
 // rescue moves the exact store's raw values into a new counter when, with

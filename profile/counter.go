@@ -86,6 +86,16 @@ func (vc *valueCounter) admit(limit int) bool {
 	return true
 }
 
+// allFloat32 reports whether every counted value is exactly a float32.
+func (vc *valueCounter) allFloat32() bool {
+	for x := range vc.sparse {
+		if float64(float32(x)) != x {
+			return false
+		}
+	}
+	return true // and the dense integers below 4096 are
+}
+
 // each calls fn for every counted value and its count, in no set order.
 func (vc *valueCounter) each(fn func(x float64, n int64)) {
 	for k, n := range vc.dense {

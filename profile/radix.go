@@ -100,8 +100,13 @@ func sortLowRuns(keys []uint64, low int) {
 	}
 }
 
-// valuesFromSortedKeys compacts sorted order keys into a sample.
-func valuesFromSortedKeys(keys []uint64) *Values {
+// valuesFromSortedKeys compacts sorted order keys into a sample: 32-bit
+// ones (orderKey32) when narrow, else 64-bit ones.
+func valuesFromSortedKeys(keys []uint64, narrow bool) *Values {
+	from := fromOrderKey
+	if narrow {
+		from = fromOrderKey32
+	}
 	distinct := 0
 	for i := range keys {
 		if i == 0 || keys[i] != keys[i-1] {
@@ -111,7 +116,7 @@ func valuesFromSortedKeys(keys []uint64) *Values {
 	out := &Values{Values: make([]float64, 0, distinct)}
 	if distinct == len(keys) { // every value once: no counts
 		for _, k := range keys {
-			out.Values = append(out.Values, fromOrderKey(k))
+			out.Values = append(out.Values, from(k))
 		}
 		return out
 	}
@@ -121,7 +126,7 @@ func valuesFromSortedKeys(keys []uint64) *Values {
 		for j < len(keys) && keys[j] == keys[i] {
 			j++
 		}
-		out.Values = append(out.Values, fromOrderKey(keys[i]))
+		out.Values = append(out.Values, from(keys[i]))
 		out.Counts = append(out.Counts, int64(j-i))
 		i = j
 	}

@@ -66,9 +66,16 @@ func appendChunked[T float32 | float64](chunks [][]T, xs []float64, conv func(fl
 	return chunks
 }
 
-// appendKeys appends the order key of every value to keys.
-func (r *rawStore) appendKeys(keys []uint64) []uint64 {
+// appendKeys appends the order key of every value to keys: the 32-bit one
+// (orderKey32) when narrow, which the store must be.
+func (r *rawStore) appendKeys(keys []uint64, narrow bool) []uint64 {
 	for _, c := range r.narrow {
+		if narrow {
+			for _, x := range c {
+				keys = append(keys, orderKey32(float64(x)))
+			}
+			continue
+		}
 		for _, x := range c {
 			keys = append(keys, orderKey(float64(x)))
 		}

@@ -14,11 +14,19 @@ func TestExactStoreNarrowAndWide(t *testing.T) {
 	for i := range f32 {
 		f32[i] = float64(float32(rng.NormFloat64()))
 	}
+	for i := 0; i < 3000; i += 3 { // zeros, integers, negatives, repeats
+		f32[i], f32[i+1], f32[i+2] = 0, float64(i%7), -float64(float32(i%11))/8
+	}
 	mixed := slices.Clone(f32)
 	for i := 50_000; i < len(mixed); i++ {
 		mixed[i] = rng.NormFloat64() // not float32 from here on
 	}
-	for name, xs := range map[string][]float64{"float32": f32, "widened": mixed} {
+	// The first values, counted, are float64; the raw ones float32.
+	countedWide := slices.Clone(f32)
+	for i := range 100 {
+		countedWide[i] = rng.NormFloat64()
+	}
+	for name, xs := range map[string][]float64{"float32": f32, "widened": mixed, "counted float64": countedWide} {
 		t.Run(name, func(t *testing.T) {
 			var s colState
 			for i := 0; i < len(xs); i += 4096 {

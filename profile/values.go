@@ -62,7 +62,7 @@ func Compact(raw []float64) *Values {
 	for i, x := range raw {
 		keys[i] = orderKey(x)
 	}
-	return valuesFromSortedKeys(radixSortKeys(keys, make([]uint64, len(raw))))
+	return valuesFromSortedKeys(radixSortKeys(keys, make([]uint64, len(raw))), false)
 }
 
 // mergeValues merges two samples into a new one.
