@@ -13,10 +13,11 @@ import (
 // often each occurred. It has the same layout as profile.Values, so a
 // baseline kept in a profile converts with drift.Sample(*values).
 //
-// A valid Sample has Values strictly ascending and free of NaN, and Counts
-// of the same length with every count positive, or nil when every value
-// occurred once (as profile.Values leaves it). The zero Sample is valid
-// and empty.
+// A valid Sample has Values free of NaN and either Counts of the same
+// length, every count positive, with Values strictly ascending, or Counts
+// nil, with Values ascending and a value repeated as often as it occurred
+// (profile.Values takes whichever form is smaller). The zero Sample is
+// valid and empty.
 type Sample struct {
 	Values []float64
 	Counts []int64
@@ -68,8 +69,8 @@ func (s Sample) Validate() error {
 		if math.IsNaN(v) {
 			return fmt.Errorf("sample value %d is NaN", i)
 		}
-		if i > 0 && !(s.Values[i-1] < v) {
-			return fmt.Errorf("sample values %d and %d are not strictly ascending", i-1, i)
+		if i > 0 && !(s.Values[i-1] < v || s.Counts == nil && s.Values[i-1] == v) {
+			return fmt.Errorf("sample values %d and %d are out of order", i-1, i)
 		}
 		c := s.count(i)
 		if c <= 0 {
@@ -117,11 +118,13 @@ func steps(a, b Sample) iter.Seq[step] {
 			default:
 				st.x = b.Values[j]
 			}
-			if i < len(a.Values) && a.Values[i] == st.x {
+			// Every copy of st.x at once: a sample without counts
+			// repeats its values.
+			for i < len(a.Values) && a.Values[i] == st.x {
 				st.ca += a.count(i)
 				i++
 			}
-			if j < len(b.Values) && b.Values[j] == st.x {
+			for j < len(b.Values) && b.Values[j] == st.x {
 				st.cb += b.count(j)
 				j++
 			}

@@ -349,8 +349,14 @@ func TestUndefined(t *testing.T) {
 		t.Error("Validate accepted a zero count")
 	}
 	s := drift.NewSample([]float64{3, math.NaN(), 1, 3})
-	if s.N() != 3 || len(s.Values) != 2 || s.Counts[1] != 2 {
-		t.Errorf("NewSample = %+v, want NaN skipped and 3 counted twice", s)
+	if s.N() != 3 || !slices.Equal(s.Values, []float64{1, 3, 3}) || s.Counts != nil {
+		t.Errorf("NewSample = %+v, want NaN skipped and 3 twice", s)
+	}
+	if err := (drift.Sample{Values: []float64{1, 3, 3}, Counts: []int64{1, 1, 1}}).Validate(); err == nil {
+		t.Error("Validate accepted a value repeated beside counts")
+	}
+	if err := (drift.Sample{Values: []float64{1, 3, 2}}).Validate(); err == nil {
+		t.Error("Validate accepted descending values without counts")
 	}
 }
 
@@ -412,38 +418,42 @@ func BenchmarkPSIBinning1M(b *testing.B) {
 	}
 }
 
-// A sample without counts (every value once, as profiles keep continuous
-// columns) gives exactly what the same sample with explicit unit counts
-// gives, in every statistic.
-func TestUnitCountsEqualExplicitOnes(t *testing.T) {
+// A sample without counts (its values repeated as often as they occur, as
+// profiles keep continuous columns) gives exactly what the same sample
+// with distinct values and counts gives, in every statistic.
+func TestRepeatsEqualCounts(t *testing.T) {
 	f := loadFixtures(t)
-	explicit := func(s drift.Sample) drift.Sample {
+	counted := func(s drift.Sample) drift.Sample {
 		if s.Counts != nil {
 			return s
 		}
-		out := drift.Sample{Values: s.Values, Counts: make([]int64, len(s.Values))}
-		for i := range out.Counts {
-			out.Counts[i] = 1
+		var out drift.Sample
+		for i, x := range s.Values {
+			if i > 0 && x == s.Values[i-1] {
+				out.Counts[len(out.Counts)-1]++
+				continue
+			}
+			out.Values, out.Counts = append(out.Values, x), append(out.Counts, 1)
 		}
 		return out
 	}
-	nilCounts := 0
+	withRepeats := 0
 	for _, c := range f.TwoSample {
 		a, b := drift.NewSample(c.A.raw(t)), drift.NewSample(c.B.raw(t))
-		if a.Counts == nil {
-			nilCounts++
+		ca, cb := counted(a), counted(b)
+		if a.Counts == nil && len(ca.Values) < len(a.Values) {
+			withRepeats++
 		}
-		ea, eb := explicit(a), explicit(b)
 		d1, p1 := drift.KS(a, b)
-		d2, p2 := drift.KS(ea, eb)
+		d2, p2 := drift.KS(ca, cb)
 		edges := drift.Deciles(a)
-		if d1 != d2 || p1 != p2 || drift.Wasserstein(a, b) != drift.Wasserstein(ea, eb) ||
-			!slices.Equal(edges, drift.Deciles(ea)) || !slices.Equal(drift.BinCounts(edges, b), drift.BinCounts(edges, eb)) ||
-			a.N() != ea.N() || a.Validate() != nil {
-			t.Errorf("%s: statistics differ between nil and explicit unit counts", c.Name)
+		if d1 != d2 || p1 != p2 || drift.Wasserstein(a, b) != drift.Wasserstein(ca, cb) ||
+			!slices.Equal(edges, drift.Deciles(ca)) || !slices.Equal(drift.BinCounts(edges, b), drift.BinCounts(edges, cb)) ||
+			a.N() != ca.N() || a.Validate() != nil || ca.Validate() != nil {
+			t.Errorf("%s: statistics differ between repeats and counts", c.Name)
 		}
 	}
-	if nilCounts == 0 {
-		t.Fatal("no fixture sample came without counts: the test compares nothing")
+	if withRepeats == 0 {
+		t.Fatal("no fixture sample came with repeats and no counts: the test compares nothing")
 	}
 }

@@ -129,6 +129,5 @@ func (vc *valueCounter) sample() *Values {
 	for ; i < len(neg); i++ {
 		out.Values, out.Counts = append(out.Values, neg[i]), append(out.Counts, vc.sparse[neg[i]])
 	}
-	out.Counts = unitCounts(out.Counts)
-	return out
+	return out.canonical()
 }

@@ -111,7 +111,7 @@ func (c *Column) merge(o *Column, s Settings) {
 
 func (c *Column) mergeDistribution(o *Column, s Settings) {
 	if c.Values != nil && o.Values != nil &&
-		(c.Values.N()+o.Values.N() <= s.ExactLimit || len(c.Values.Values)+len(o.Values.Values) <= maxSmallDistinct) {
+		(c.Values.N()+o.Values.N() <= s.ExactLimit || c.Values.Distinct()+o.Values.Distinct() <= maxSmallDistinct) {
 		c.Values = mergeValues(c.Values, o.Values)
 		return
 	}

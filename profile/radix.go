@@ -113,13 +113,14 @@ func valuesFromSortedKeys(keys []uint64, narrow bool) *Values {
 			distinct++
 		}
 	}
-	out := &Values{Values: make([]float64, 0, distinct)}
-	if distinct == len(keys) { // every value once: no counts
-		for _, k := range keys {
-			out.Values = append(out.Values, from(k))
+	if len(keys) < 2*distinct { // mostly single values: repeats, no counts
+		out := &Values{Values: make([]float64, len(keys))}
+		for i, k := range keys {
+			out.Values[i] = from(k)
 		}
 		return out
 	}
+	out := &Values{Values: make([]float64, 0, distinct)}
 	out.Counts = make([]int64, 0, distinct)
 	for i := 0; i < len(keys); {
 		j := i + 1

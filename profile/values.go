@@ -11,20 +11,28 @@ import (
 	"slices"
 )
 
-// Values is an exact sample of a numeric column: its sorted distinct finite
-// values and how often each occurred. Profiles keep it while a column has
-// at most Options.ExactLimit values, so that tests against the baseline
-// (KS, Wasserstein, PSI binning) are exact rather than sketched.
+// Values is an exact sample of a numeric column: its finite values in
+// ascending order. Profiles keep it while a column has at most
+// Options.ExactLimit values, so that tests against the baseline (KS,
+// Wasserstein, PSI binning) are exact rather than sketched.
 //
-// Counts is nil when every value occurred once — the usual case of a
-// continuous column, whose sample then takes half the memory — and only
-// then; read it through Count.
+// It takes one of two forms, whichever is smaller, and always the same one
+// for the same values (see canonical):
+//
+//   - Counts nil: every value as often as it occurred, repeats side by
+//     side — the form of a continuous column, whose values mostly occur
+//     once, or a few times (float32 data);
+//   - Counts set: each distinct value once, strictly ascending, with how
+//     often it occurred — the form of codes, integers and pixels.
+//
+// Read the count of Values[i] through Count; code that walks the distinct
+// values takes a run of equal values together.
 type Values struct {
 	Values []float64
 	Counts []int64
 }
 
-// Count returns how often Values[i] occurred.
+// Count returns how often Values[i] stands for: its count, or 1.
 func (v *Values) Count(i int) int64 {
 	if v.Counts == nil {
 		return 1
@@ -32,14 +40,42 @@ func (v *Values) Count(i int) int64 {
 	return v.Counts[i]
 }
 
-// unitCounts returns counts, or nil when every count is 1.
-func unitCounts(counts []int64) []int64 {
-	for _, c := range counts {
-		if c != 1 {
-			return counts
+// Distinct returns the number of distinct values.
+func (v *Values) Distinct() int {
+	if v.Counts != nil {
+		return len(v.Values)
+	}
+	d := 0
+	for i, x := range v.Values {
+		if i == 0 || x != v.Values[i-1] {
+			d++
 		}
 	}
-	return nil
+	return d
+}
+
+// canonical returns the sample in its form for its values: repeats
+// without counts when it has fewer than two values per distinct value
+// (where that form is the smaller), distinct values with counts otherwise.
+// It may return v itself.
+func (v *Values) canonical() *Values {
+	n, d := v.N(), int64(v.Distinct())
+	switch expand := n < 2*d; {
+	case expand && v.Counts != nil:
+		return &Values{Values: v.expand()}
+	case !expand && v.Counts == nil:
+		out := &Values{Values: make([]float64, 0, d), Counts: make([]int64, 0, d)}
+		for i := 0; i < len(v.Values); {
+			j := i + 1
+			for j < len(v.Values) && v.Values[j] == v.Values[i] {
+				j++
+			}
+			out.Values, out.Counts = append(out.Values, v.Values[i]), append(out.Counts, int64(j-i))
+			i = j
+		}
+		return out
+	}
+	return v
 }
 
 // N returns the number of values the sample holds.
@@ -71,23 +107,31 @@ func mergeValues(a, b *Values) *Values {
 		Values: make([]float64, 0, len(a.Values)+len(b.Values)),
 		Counts: make([]int64, 0, len(a.Values)+len(b.Values)),
 	}
+	// push appends x with count c, adding to the last value when equal
+	// (a sample without counts repeats its values).
+	push := func(x float64, c int64) {
+		if k := len(out.Values); k > 0 && out.Values[k-1] == x {
+			out.Counts[k-1] += c
+			return
+		}
+		out.Values, out.Counts = append(out.Values, x), append(out.Counts, c)
+	}
 	i, j := 0, 0
 	for i < len(a.Values) || j < len(b.Values) {
 		switch {
 		case j == len(b.Values) || (i < len(a.Values) && a.Values[i] < b.Values[j]):
-			out.Values, out.Counts = append(out.Values, a.Values[i]), append(out.Counts, a.Count(i))
+			push(a.Values[i], a.Count(i))
 			i++
 		case i == len(a.Values) || b.Values[j] < a.Values[i]:
-			out.Values, out.Counts = append(out.Values, b.Values[j]), append(out.Counts, b.Count(j))
+			push(b.Values[j], b.Count(j))
 			j++
 		default:
-			out.Values, out.Counts = append(out.Values, a.Values[i]), append(out.Counts, a.Count(i)+b.Count(j))
+			push(a.Values[i], a.Count(i)+b.Count(j))
 			i++
 			j++
 		}
 	}
-	out.Counts = unitCounts(out.Counts)
-	return out
+	return out.canonical()
 }
 
 // expand returns every value of the sample in order, repeated by count.
@@ -164,17 +208,21 @@ func (v *Values) MarshalJSON() ([]byte, error) {
 // encoded with 32-bit keys, whose deltas take about half the bytes.
 func (v *Values) appendEncoded(raw []byte) []byte {
 	raw = slices.Grow(raw, 3+len(v.Values)*10)
-	raw = binary.AppendUvarint(raw, uint64(len(v.Values)))
+	raw = binary.AppendUvarint(raw, uint64(v.Distinct()))
 	key, width := orderKey, byte(8)
 	if v.float32Exact() {
 		key, width = orderKey32, 4
 	}
 	raw = append(raw, width)
 	var prev uint64
-	for i, x := range v.Values {
+	for i := 0; i < len(v.Values); {
+		x, c := v.Values[i], v.Count(i)
+		for i++; i < len(v.Values) && v.Values[i] == x; i++ {
+			c += v.Count(i)
+		}
 		k := key(x)
 		raw = binary.AppendUvarint(raw, k-prev)
-		raw = binary.AppendUvarint(raw, uint64(v.Count(i)))
+		raw = binary.AppendUvarint(raw, uint64(c))
 		prev = k
 	}
 	return raw
@@ -254,7 +302,6 @@ func (v *Values) UnmarshalJSON(b []byte) error {
 	if r.Len() != 0 {
 		return errors.New("exact values: trailing bytes")
 	}
-	out.Counts = unitCounts(out.Counts)
-	*v = out
+	*v = *out.canonical()
 	return nil
 }

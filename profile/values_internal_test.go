@@ -49,26 +49,41 @@ func TestValuesEncodingWidths(t *testing.T) {
 	}
 }
 
-// A sample whose every value occurred once has no counts, and keeps none
-// through encoding and merging with disjoint values; a value seen twice
-// brings the counts back.
-func TestValuesUnitCounts(t *testing.T) {
+// A sample takes the form its values call for — repeats without counts
+// when it has fewer than two values per distinct value, distinct values
+// with counts otherwise — from compaction, merging and decoding alike, and
+// both forms of the same values encode to the same bytes.
+func TestValuesForms(t *testing.T) {
 	a, b := Compact([]float64{3, 1, 2}), Compact([]float64{5, 4})
-	if a.Counts != nil || a.N() != 3 || a.Count(2) != 1 {
-		t.Fatalf("distinct values: counts %v, N %d", a.Counts, a.N())
-	}
-	var back Values
-	if b, _ := json.Marshal(a); json.Unmarshal(b, &back) != nil || back.Counts != nil || !slices.Equal(back.Values, a.Values) {
-		t.Fatalf("round trip gave %+v", back)
+	if a.Counts != nil || a.N() != 3 || a.Distinct() != 3 || a.Count(2) != 1 {
+		t.Fatalf("distinct values: %+v", a)
 	}
 	if m := mergeValues(a, b); m.Counts != nil || m.N() != 5 {
 		t.Fatalf("disjoint merge: %+v", m)
 	}
 	m := mergeValues(a, Compact([]float64{2, 7}))
-	if !slices.Equal(m.Counts, []int64{1, 2, 1, 1}) || m.N() != 5 || m.Quantile(0.5) != 2 {
+	if !slices.Equal(m.Values, []float64{1, 2, 2, 3, 7}) || m.Counts != nil || m.Distinct() != 4 || m.Quantile(0.5) != 2 {
 		t.Fatalf("overlapping merge: %+v", m)
 	}
-	if c := Compact([]float64{1, 1, 2}); !slices.Equal(c.Counts, []int64{2, 1}) {
-		t.Fatalf("repeated value: counts %v", c.Counts)
+	repeats, counted := Compact([]float64{1, 2, 1}), Compact([]float64{1, 1, 2, 1})
+	if !slices.Equal(repeats.Values, []float64{1, 1, 2}) || repeats.Counts != nil {
+		t.Fatalf("two of three values distinct: %+v", repeats)
+	}
+	if !slices.Equal(counted.Values, []float64{1, 2}) || !slices.Equal(counted.Counts, []int64{3, 1}) {
+		t.Fatalf("two of four values distinct: %+v", counted)
+	}
+	if m := mergeValues(repeats, Compact([]float64{1})); !slices.Equal(m.Counts, []int64{3, 1}) {
+		t.Fatalf("merging into the counted form: %+v", m)
+	}
+	same := &Values{Values: []float64{1, 2}, Counts: []int64{2, 1}}
+	if !slices.Equal(repeats.appendEncoded(nil), same.appendEncoded(nil)) {
+		t.Fatal("the two forms of the same values encode differently")
+	}
+	for _, v := range []*Values{repeats, counted} {
+		var back Values
+		if b, _ := json.Marshal(v); json.Unmarshal(b, &back) != nil ||
+			!slices.Equal(back.Values, v.Values) || !slices.Equal(back.Counts, v.Counts) || (back.Counts == nil) != (v.Counts == nil) {
+			t.Fatalf("round trip of %+v gave %+v", v, back)
+		}
 	}
 }
