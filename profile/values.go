@@ -282,6 +282,7 @@ func (v *Values) UnmarshalJSON(b []byte) error {
 	}
 	out := Values{Values: make([]float64, 0, n), Counts: make([]int64, 0, n)}
 	var key uint64
+	var total int64
 	for i := uint64(0); i < n; i++ {
 		d, err1 := binary.ReadUvarint(r)
 		c, err2 := binary.ReadUvarint(r)
@@ -290,6 +291,9 @@ func (v *Values) UnmarshalJSON(b []byte) error {
 		}
 		if (i > 0 && d == 0) || key+d < key || key+d > limit || c == 0 || c > math.MaxInt64/2 {
 			return fmt.Errorf("exact values: entry %d is out of order or empty", i)
+		}
+		if total += int64(c); total > math.MaxInt64/2 {
+			return fmt.Errorf("exact values: counts overflow at entry %d", i)
 		}
 		key += d
 		f := from(key)

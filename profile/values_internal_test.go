@@ -87,3 +87,21 @@ func TestValuesForms(t *testing.T) {
 		}
 	}
 }
+
+// Counts that add up past int64 are refused, not expanded.
+func TestValuesRejectOverflowingCounts(t *testing.T) {
+	raw := binary.AppendUvarint(nil, 3)
+	raw = append(raw, 8)
+	for i := range 3 {
+		delta := uint64(1) // the next float
+		if i == 0 {
+			delta = orderKey(1.0)
+		}
+		raw = binary.AppendUvarint(raw, delta)
+		raw = binary.AppendUvarint(raw, math.MaxInt64/2)
+	}
+	var v Values
+	if err := json.Unmarshal(quotedBase64(raw), &v); err == nil {
+		t.Fatalf("accepted counts summing past int64: %d values", len(v.Values))
+	}
+}
