@@ -207,6 +207,41 @@ func (s *KLL) Merge(other *KLL) {
 	}
 }
 
+// mergeSample folds an exact sample into the sketch without expanding its
+// counts, which may stand for billions of rows: a value counted c times
+// enters as one item in level h for each bit h of c, where an item weighs
+// 2^h, as DataSketches' weighted update places it, and the result merges
+// in like another sketch. Counts of 2^(MaxKLLLevels-1) or more, which no
+// real column reaches, put their excess in the top level as several items.
+func (s *KLL) mergeSample(v *Values) {
+	if len(v.Values) == 0 {
+		return
+	}
+	o := &KLL{k: s.k, minK: s.minK, min: v.Values[0], max: v.Values[len(v.Values)-1]}
+	top := MaxKLLLevels - 1
+	place := func(h int, key uint64) {
+		for len(o.levels) <= h {
+			o.levels = append(o.levels, nil)
+		}
+		o.levels[h] = append(o.levels[h], key) // ascending, as the sample is
+		o.size++
+		o.n += int64(1) << h
+	}
+	for i, x := range v.Values {
+		key, c := orderKey(x), uint64(v.Count(i))
+		for h := 0; h < top && c != 0; h, c = h+1, c>>1 {
+			if c&1 == 1 {
+				place(h, key)
+			}
+		}
+		for range c >> top {
+			place(top, key)
+		}
+	}
+	o.setCaps()
+	s.Merge(o)
+}
+
 // Sorted returns the retained values in ascending order with their weights:
 // values[i] stands for weights[i] values of the stream, and the weights sum
 // to N. Equal values may appear more than once. Callers use it to compute

@@ -118,13 +118,13 @@ func (c *Column) mergeDistribution(o *Column, s Settings) {
 	if c.Sketch == nil {
 		c.Sketch = NewKLL(s.KLLK)
 		if c.Values != nil {
-			c.Sketch.UpdateMany(c.Values.expand())
+			c.Sketch.mergeSample(c.Values)
 		}
 		c.Values = nil
 	}
 	if o.Sketch != nil {
 		c.Sketch.Merge(o.Sketch)
 	} else {
-		c.Sketch.UpdateMany(o.Values.expand())
+		c.Sketch.mergeSample(o.Values)
 	}
 }

@@ -504,3 +504,46 @@ func TestProfileDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// Two shards whose few-valued columns are exact apart but have too many
+// distinct values together merge into a sketch of the whole: its count is
+// exact and its quantiles are within the sketch's rank error.
+func TestMergeFewValuedShardsIntoSketch(t *testing.T) {
+	shard := func(base int) table {
+		tb := table{names: []string{"code"}}
+		for i := range 20_000 {
+			tb.rows = append(tb.rows, []float64{float64(base + i%3000)})
+		}
+		return tb
+	}
+	opts := profile.Options{ExactLimit: 5_000}
+	a, b := profileOf(t, shard(0), opts), profileOf(t, shard(3000), opts)
+	if !a.Column("code").Exact() || !b.Column("code").Exact() {
+		t.Fatal("the shards' columns should be exact (3000 distinct values each)")
+	}
+	m, err := profile.Merge(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := m.Column("code")
+	if c.Exact() || c.Sketch == nil || c.Sketch.N() != 40_000 {
+		t.Fatalf("merged: exact=%v, want a sketch of 40000 values", c.Exact())
+	}
+	// Codes below 2000 (and 5000) occur 7 times in a shard, the others 6.
+	var all []float64
+	for _, tb := range []table{shard(0), shard(3000)} {
+		for _, r := range tb.rows {
+			all = append(all, r[0])
+		}
+	}
+	slices.Sort(all)
+	eps := c.Sketch.NormalizedRankError()
+	for _, q := range []float64{0.25, 0.5, 0.75} {
+		got := c.Quantile(q)
+		lo, _ := slices.BinarySearch(all, got)                      // values below got
+		hi, _ := slices.BinarySearch(all, math.Nextafter(got, 7e3)) // values up to got
+		if float64(hi)/40_000 < q-eps || float64(lo)/40_000 > q+eps {
+			t.Errorf("quantile %v = %v has ranks %.4f..%.4f", q, got, float64(lo)/40_000, float64(hi)/40_000)
+		}
+	}
+}

@@ -105,3 +105,52 @@ func TestValuesRejectOverflowingCounts(t *testing.T) {
 		t.Fatalf("accepted counts summing past int64: %d values", len(v.Values))
 	}
 }
+
+// An exact sample with huge counts (a few-valued column of a very large
+// dataset) turns into a sketch without expanding them, with its true n,
+// range and, within the sketch's rank error, quantiles.
+func TestMergeSampleWeighted(t *testing.T) {
+	v := &Values{}
+	for i := range 5000 {
+		v.Values = append(v.Values, float64(i))
+		v.Counts = append(v.Counts, 1<<40+int64(i%3))
+	}
+	s := NewKLL(200)
+	s.mergeSample(v)
+	if s.N() != v.N() || s.Min() != 0 || s.Max() != 4999 {
+		t.Fatalf("n=%d (want %d), min %v, max %v", s.N(), v.N(), s.Min(), s.Max())
+	}
+	eps := s.NormalizedRankError()
+	for _, q := range []float64{0.1, 0.5, 0.9} {
+		if got := s.Quantile(q); math.Abs(got/5000-q) > eps+1e-3 {
+			t.Errorf("quantile %v = %v, want about %v", q, got, q*5000)
+		}
+	}
+	// A sample in the repeats form sketches like its values fed one by one.
+	r := Compact([]float64{3, 1, 2, 2})
+	a, b := NewKLL(8), NewKLL(8)
+	a.mergeSample(r)
+	b.UpdateMany(r.Values)
+	if a.N() != b.N() || a.Quantile(0.5) != b.Quantile(0.5) {
+		t.Fatalf("repeats form: n %d/%d, median %v/%v", a.N(), b.N(), a.Quantile(0.5), b.Quantile(0.5))
+	}
+}
+
+// Merging two exact few-valued columns of a huge dataset, whose union has
+// too many distinct values to stay exact, sketches them without expanding
+// their counts (which would need 2^52 values of memory).
+func TestMergeHugeExactColumnsIntoSketch(t *testing.T) {
+	sample := func(base int) *Values {
+		v := &Values{}
+		for i := range 3000 {
+			v.Values = append(v.Values, float64(base+i))
+			v.Counts = append(v.Counts, 1<<40)
+		}
+		return v
+	}
+	c, o := &Column{Values: sample(0)}, &Column{Values: sample(3000)}
+	c.mergeDistribution(o, Settings{ExactLimit: 100_000, KLLK: 200})
+	if c.Values != nil || c.Sketch == nil || c.Sketch.N() != 6000<<40 {
+		t.Fatalf("merged: values %v, sketch %v", c.Values != nil, c.Sketch != nil)
+	}
+}
