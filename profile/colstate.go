@@ -83,23 +83,11 @@ func (s *colState) rescue() bool {
 }
 
 // toSketch moves the exact store into a new KLL sketch: the counted values
-// in ascending order (a map's order would make the sketch differ from run
-// to run), then the raw ones as they came.
+// as a sample, by weight (in ascending order: a map's order would make the
+// sketch differ from run to run), then the raw ones as they came.
 func (s *colState) toSketch(k int) *KLL {
 	sk := NewKLL(k)
-	var buf [512]float64
-	block := buf[:0]
-	counted := s.counted.sample()
-	for i, x := range counted.Values {
-		for range counted.Count(i) {
-			if len(block) == cap(block) {
-				sk.UpdateMany(block)
-				block = block[:0]
-			}
-			block = append(block, x)
-		}
-	}
-	sk.UpdateMany(block)
+	sk.mergeSample(s.counted.sample())
 	s.raw.each(sk.UpdateMany)
 	s.release()
 	return sk
